@@ -1,0 +1,43 @@
+#include "core/status.hpp"
+
+namespace clusterctl {
+
+namespace {
+struct KindName {
+  ErrorKind kind;
+  const char* name;
+};
+constexpr KindName kKindNames[] = {
+    {ErrorKind::kOk, "ok"},
+    {ErrorKind::kInvalidArgument, "invalid_argument"},
+    {ErrorKind::kNotFound, "not_found"},
+    {ErrorKind::kAlreadyExists, "already_exists"},
+    {ErrorKind::kFailedPrecondition, "failed_precondition"},
+    {ErrorKind::kUnavailable, "unavailable"},
+    {ErrorKind::kTimeout, "timeout"},
+    {ErrorKind::kIoError, "io_error"},
+    {ErrorKind::kProtocol, "protocol_error"},
+    {ErrorKind::kInternal, "internal"},
+};
+}  // namespace
+
+const char* error_kind_name(ErrorKind kind) {
+  for (const auto& entry : kKindNames) {
+    if (entry.kind == kind) return entry.name;
+  }
+  return "internal";
+}
+
+ErrorKind error_kind_from_name(const std::string& name) {
+  for (const auto& entry : kKindNames) {
+    if (name == entry.name) return entry.kind;
+  }
+  return ErrorKind::kInternal;
+}
+
+std::string Status::to_string() const {
+  if (is_ok()) return "ok";
+  return std::string(error_kind_name(kind_)) + ": " + message_;
+}
+
+}  // namespace clusterctl
