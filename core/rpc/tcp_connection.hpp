@@ -1,0 +1,82 @@
+// TcpConnection: the RpcConnection over a TCP socket (private to core/rpc).
+//
+// One reader coroutine splits the byte stream into frames and dispatches
+// them; one writer coroutine drains the queue of outgoing frames, so replies
+// leave in the order they were made. Both coroutines hold the connection alive
+// until it closes. Lives on one io_context thread; not thread-safe.
+#pragma once
+
+#include <deque>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "core/asio.hpp"
+#include "core/rpc/rpc.hpp"
+#include "core/timer.hpp"
+
+namespace clusterctl {
+
+struct TcpConnectionOptions {
+  size_t max_frame_bytes = kDefaultMaxFrameBytes;
+  // Server side: every request before a successful "hello" is refused.
+  bool require_hello = false;
+  std::string server_name = "clusterctl";
+};
+
+class TcpConnection : public RpcConnection {
+ public:
+  TcpConnection(asio::io_context& io, asio::ip::tcp::socket socket, TcpConnectionOptions options);
+  ~TcpConnection() override;
+
+  // Starts reading and writing; `already_read` are bytes the server read
+  // while telling RPC from HTTP.
+  void start(const std::string& already_read);
+  // Handlers may be installed after start (rpc_connect does so once hello
+  // succeeded); until then messages other than responses are ignored.
+  void set_handlers(RpcHandlers handlers);
+
+  void call(const std::string& method, const Payload& params, Duration timeout,
+            RpcCallback done) override;
+  void notify(const std::string& method, const Payload& params) override;
+  void close(const std::string& reason) override;
+  bool is_open() const override { return open_; }
+  std::string peer_address() const override { return peer_; }
+  uint64_t id() const override { return id_; }
+  void send_response(uint32_t msgid, const Status& error, const Payload& result) override;
+
+ private:
+  struct PendingCall {
+    std::string method;
+    RpcCallback done;
+    std::unique_ptr<Timer> timer;
+  };
+
+  asio::awaitable<void> read_loop(std::shared_ptr<TcpConnection> self);
+  asio::awaitable<void> write_loop(std::shared_ptr<TcpConnection> self);
+  // Feeds bytes to the decoder and dispatches every complete frame.
+  void consume(const char* data, size_t size);
+  void dispatch(RpcMessage message);
+  void on_request(RpcMessage message);
+  void on_response(RpcMessage message);
+  void answer_hello(const RpcMessage& message, RpcResponder responder);
+  void enqueue(std::string frame);
+  void finish_call(uint32_t msgid, StatusOr<RpcValue> result);
+
+  asio::io_context& io_;
+  asio::ip::tcp::socket socket_;
+  TcpConnectionOptions options_;
+  asio::steady_timer write_signal_;
+  FrameDecoder decoder_;
+  RpcHandlers handlers_;
+  std::deque<std::string> outbox_;
+  size_t outbox_bytes_ = 0;
+  std::map<uint32_t, PendingCall> pending_;
+  uint32_t next_msgid_ = 1;
+  bool open_ = true;
+  bool hello_done_ = false;
+  std::string peer_;
+  uint64_t id_;
+};
+
+}  // namespace clusterctl
