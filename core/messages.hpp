@@ -1,0 +1,197 @@
+// The payloads exchanged between frameworks, the master, agents and
+// executors, and stored on disk. Every struct is a msgpack map with stable
+// string keys (MSGPACK_DEFINE_MAP): fields may be added, never renamed.
+// The method names and who calls them are listed in docs/PROTOCOL.md.
+// Plain values; thread-compatible.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <msgpack.hpp>
+
+#include "core/resources.hpp"
+#include "core/resources_msgpack.hpp"
+
+namespace clusterctl {
+
+using Attributes = std::map<std::string, std::string>;
+
+// What an agent tells the master about itself (agent.register).
+struct AgentInfo {
+  std::string id;  // empty on first registration; kept on re-registration
+  std::string hostname;
+  std::string address;  // host:port the agent serves RPC and HTTP on
+  Resources resources;  // total
+  Attributes attributes;
+  MSGPACK_DEFINE_MAP(id, hostname, address, resources, attributes);
+};
+
+struct FrameworkInfo {
+  std::string id;  // empty on first subscription
+  std::string name;
+  std::vector<std::string> roles;  // default {"*"}
+  std::string user;
+  std::string hostname;
+  bool partition_aware = false;  // UNREACHABLE instead of LOST for lost agents
+  MSGPACK_DEFINE_MAP(id, name, roles, user, hostname, partition_aware);
+};
+
+struct CommandInfo {
+  std::string value;                   // the shell command, or the program with shell=false
+  bool shell = true;                   // run through /bin/sh -c
+  std::vector<std::string> arguments;  // argv[1..] when shell=false
+  std::map<std::string, std::string> environment;
+  MSGPACK_DEFINE_MAP(value, shell, arguments, environment);
+};
+
+struct TaskInfo {
+  std::string task_id;
+  std::string name;
+  std::string agent_id;
+  std::string role = "*";
+  Resources resources;
+  CommandInfo command;
+  int64_t kill_grace_millis = 3000;  // SIGTERM, then SIGKILL after this
+  MSGPACK_DEFINE_MAP(task_id, name, agent_id, role, resources, command, kill_grace_millis);
+};
+
+// A status update for one task. state is a task_state_name ("RUNNING").
+struct TaskStatus {
+  std::string task_id;
+  std::string framework_id;
+  std::string agent_id;
+  std::string executor_id;
+  std::string state;
+  std::string reason;   // short, machine-friendly ("command exited non-zero", "agent lost")
+  std::string message;  // for people
+  std::optional<int32_t> exit_code;  // set when the task's process ended (128+N for signal N)
+  double timestamp = 0;              // seconds since the epoch
+  std::string uuid;
+  MSGPACK_DEFINE_MAP(task_id, framework_id, agent_id, executor_id, state, reason, message,
+                     exit_code, timestamp, uuid);
+};
+
+struct Offer {
+  std::string id;
+  std::string framework_id;
+  std::string agent_id;
+  std::string hostname;
+  std::string role = "*";  // the role the resources are allocated to
+  Resources resources;
+  Attributes attributes;
+  MSGPACK_DEFINE_MAP(id, framework_id, agent_id, hostname, role, resources, attributes);
+};
+
+struct Filters {
+  double refuse_seconds = 5.0;
+  MSGPACK_DEFINE_MAP(refuse_seconds);
+};
+
+// framework.accept: launch tasks on the resources of offers on one agent.
+struct AcceptCall {
+  std::string framework_id;
+  std::vector<std::string> offer_ids;
+  std::vector<TaskInfo> tasks;
+  Filters filters;  // for what is left unused
+  MSGPACK_DEFINE_MAP(framework_id, offer_ids, tasks, filters);
+};
+
+struct DeclineCall {
+  std::string framework_id;
+  std::vector<std::string> offer_ids;
+  Filters filters;
+  MSGPACK_DEFINE_MAP(framework_id, offer_ids, filters);
+};
+
+struct KillCall {
+  std::string framework_id;
+  std::string task_id;
+  MSGPACK_DEFINE_MAP(framework_id, task_id);
+};
+
+// master -> agent: run a task in a new executor.
+struct RunTaskCall {
+  std::string framework_id;
+  std::string framework_name;
+  std::string executor_id;
+  TaskInfo task;
+  MSGPACK_DEFINE_MAP(framework_id, framework_name, executor_id, task);
+};
+
+// agent -> master (re-registration): what runs there now.
+struct AgentTask {
+  std::string framework_id;
+  TaskInfo task;
+  std::string state;
+  MSGPACK_DEFINE_MAP(framework_id, task, state);
+};
+
+struct RegisterAgentCall {
+  AgentInfo agent;
+  std::vector<AgentTask> tasks;
+  MSGPACK_DEFINE_MAP(agent, tasks);
+};
+
+struct RegisterAgentReply {
+  std::string agent_id;
+  int64_t ping_interval_millis = 0;
+  MSGPACK_DEFINE_MAP(agent_id, ping_interval_millis);
+};
+
+struct SubscribeReply {
+  std::string framework_id;
+  MSGPACK_DEFINE_MAP(framework_id);
+};
+
+// executor -> agent: the executor is up and asks for its task.
+struct RegisterExecutorCall {
+  std::string framework_id;
+  std::string executor_id;
+  std::string container_id;
+  int32_t pid = 0;
+  MSGPACK_DEFINE_MAP(framework_id, executor_id, container_id, pid);
+};
+
+struct RegisterExecutorReply {
+  TaskInfo task;
+  std::string sandbox;
+  MSGPACK_DEFINE_MAP(task, sandbox);
+};
+
+struct KillTaskCall {
+  std::string framework_id;
+  std::string task_id;
+  int64_t grace_millis = -1;  // -1: the task's own kill_grace_millis
+  MSGPACK_DEFINE_MAP(framework_id, task_id, grace_millis);
+};
+
+// agent.status_update, executor.status_update, framework.update (notification).
+struct StatusUpdateCall {
+  TaskStatus status;
+  MSGPACK_DEFINE_MAP(status);
+};
+
+// framework.offers (notification, master -> framework).
+struct OffersNotice {
+  std::vector<Offer> offers;
+  MSGPACK_DEFINE_MAP(offers);
+};
+
+// framework.rescind (notification): the offer is gone; do not use it.
+struct RescindNotice {
+  std::string offer_id;
+  std::string reason;
+  MSGPACK_DEFINE_MAP(offer_id, reason);
+};
+
+// framework.suppress / framework.revive.
+struct FrameworkCall {
+  std::string framework_id;
+  MSGPACK_DEFINE_MAP(framework_id);
+};
+
+}  // namespace clusterctl

@@ -1,0 +1,141 @@
+#include "daemons/master/allocator.hpp"
+
+#include "clusterctl/allocator.h"
+#include "core/plugin/plugin_library.hpp"
+#include "core/rpc/message.hpp"
+
+namespace clusterctl {
+
+namespace {
+constexpr size_t kErrorSize = 512;
+
+void append_bytes(void* context, const char* data, size_t size) {
+  static_cast<std::string*>(context)->append(data, size);
+}
+
+AllocatorEvent make_event(const char* type, int64_t now_millis) {
+  AllocatorEvent event;
+  event.type = type;
+  event.now_millis = now_millis;
+  return event;
+}
+}  // namespace
+
+Allocator::Allocator(std::shared_ptr<PluginLibrary> library, void* instance)
+    : library_(std::move(library)),
+      instance_(instance),
+      functions_(
+          static_cast<const clusterctl_allocator_functions*>(library_->descriptor().functions)) {}
+
+Allocator::~Allocator() {
+  if (instance_ != nullptr) library_->descriptor().destroy(instance_);
+}
+
+StatusOr<std::unique_ptr<Allocator>> Allocator::load(const std::string& name_or_path,
+                                                     const std::string& plugin_dir) {
+  std::string path = resolve_plugin_path(CLUSTERCTL_PLUGIN_ALLOCATOR, name_or_path, plugin_dir);
+  auto library = PluginLibrary::open(path, CLUSTERCTL_PLUGIN_ALLOCATOR);
+  if (!library) {
+    return Status(library.status().kind(),
+                  "allocator '" + name_or_path + "': " + library.status().message());
+  }
+  Payload config = empty_payload();
+  char error[kErrorSize] = {0};
+  void* instance = (*library)->descriptor().create(config.data(), config.size(), error, kErrorSize);
+  if (instance == nullptr) {
+    return Status::invalid("allocator '" + name_or_path + "' failed to start: " + error);
+  }
+  return std::unique_ptr<Allocator>(new Allocator(*library, instance));
+}
+
+std::string Allocator::describe_plugin() const {
+  const auto& descriptor = library_->descriptor();
+  return std::string(descriptor.name) + " " + (descriptor.version ? descriptor.version : "");
+}
+
+Status Allocator::send(const AllocatorEvent& event) {
+  Payload bytes = pack_payload(event);
+  char error[kErrorSize] = {0};
+  if (functions_->handle_event(instance_, bytes.data(), bytes.size(), error, kErrorSize) != 0) {
+    return Status::internal("allocator rejected event '" + event.type + "': " + error);
+  }
+  return Status::ok();
+}
+
+Status Allocator::add_agent(const std::string& agent_id, const Resources& total,
+                            const std::vector<FrameworkAllocation>& allocated, int64_t now_millis) {
+  AllocatorEvent event = make_event("add_agent", now_millis);
+  event.agent_id = agent_id;
+  event.total = total;
+  event.allocated = allocated;
+  return send(event);
+}
+
+Status Allocator::remove_agent(const std::string& agent_id, int64_t now_millis) {
+  AllocatorEvent event = make_event("remove_agent", now_millis);
+  event.agent_id = agent_id;
+  return send(event);
+}
+
+Status Allocator::add_framework(const std::string& framework_id,
+                                const std::vector<std::string>& roles, int64_t now_millis) {
+  AllocatorEvent event = make_event("add_framework", now_millis);
+  event.framework_id = framework_id;
+  event.roles = roles;
+  return send(event);
+}
+
+Status Allocator::remove_framework(const std::string& framework_id, int64_t now_millis) {
+  AllocatorEvent event = make_event("remove_framework", now_millis);
+  event.framework_id = framework_id;
+  return send(event);
+}
+
+Status Allocator::recover(const std::string& framework_id, const std::string& agent_id,
+                          const Resources& resources, int64_t refuse_millis, int64_t now_millis) {
+  AllocatorEvent event = make_event("recover", now_millis);
+  event.framework_id = framework_id;
+  event.agent_id = agent_id;
+  event.resources = resources;
+  event.refuse_millis = refuse_millis;
+  return send(event);
+}
+
+Status Allocator::suppress(const std::string& framework_id, int64_t now_millis) {
+  AllocatorEvent event = make_event("suppress", now_millis);
+  event.framework_id = framework_id;
+  return send(event);
+}
+
+Status Allocator::revive(const std::string& framework_id, int64_t now_millis) {
+  AllocatorEvent event = make_event("revive", now_millis);
+  event.framework_id = framework_id;
+  return send(event);
+}
+
+StatusOr<std::vector<Allocation>> Allocator::allocate(int64_t now_millis) {
+  std::string bytes;
+  char error[kErrorSize] = {0};
+  if (functions_->allocate(instance_, now_millis, append_bytes, &bytes, error, kErrorSize) != 0) {
+    return Status::internal(std::string("allocator failed: ") + error);
+  }
+  try {
+    msgpack::object_handle handle = msgpack::unpack(bytes.data(), bytes.size());
+    std::vector<Allocation> allocations;
+    handle.get().convert(allocations);
+    return allocations;
+  } catch (const std::exception& e) {
+    return Status::internal(std::string("allocator returned malformed allocations: ") + e.what());
+  }
+}
+
+StatusOr<std::string> Allocator::state() {
+  std::string bytes;
+  char error[kErrorSize] = {0};
+  if (functions_->describe(instance_, append_bytes, &bytes, error, kErrorSize) != 0) {
+    return Status::internal(std::string("allocator state failed: ") + error);
+  }
+  return bytes;
+}
+
+}  // namespace clusterctl

@@ -1,0 +1,209 @@
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "core/json.hpp"
+#include "core/log.hpp"
+#include "core/plugin/plugin_library.hpp"
+#include "daemons/master/master_impl.hpp"
+
+namespace clusterctl {
+
+namespace {
+
+// Converts the params of a request to Call, or answers the error and returns nullopt.
+template <typename Call>
+std::optional<Call> parse_params(const RpcMessage& message, RpcResponder& responder) {
+  auto call = message.params.as<Call>(message.method.c_str());
+  if (!call) {
+    responder.fail(call.status());
+    return std::nullopt;
+  }
+  return std::move(call).value();
+}
+
+Status make_dirs(const std::string& path) {
+  std::string partial;
+  for (size_t i = 0; i <= path.size(); ++i) {
+    if (i == path.size() || (path[i] == '/' && i > 0)) {
+      partial = path.substr(0, i);
+      if (mkdir(partial.c_str(), 0755) != 0 && errno != EEXIST) {
+        return Status::io_error("cannot create directory '" + partial + "': " + strerror(errno));
+      }
+    }
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+const char* agent_state_name(AgentState state) {
+  switch (state) {
+    case AgentState::kActive:
+      return "active";
+    case AgentState::kDisconnected:
+      return "disconnected";
+    case AgentState::kUnreachable:
+      return "unreachable";
+  }
+  return "unknown";
+}
+
+StatusOr<std::unique_ptr<Master>> Master::create(asio::io_context& io, MasterOptions options) {
+  if (options.work_dir.empty()) return Status::invalid("--work-dir is required");
+  CLUSTERCTL_RETURN_IF_ERROR(make_dirs(options.work_dir));
+  if (options.agent_ping_timeout.count() <= 0 || options.max_agent_ping_timeouts <= 0) {
+    return Status::invalid("--agent-ping-timeout and --max-agent-ping-timeouts must be positive");
+  }
+  if (options.allocation_interval.count() <= 0) {
+    return Status::invalid("--allocation-interval must be positive");
+  }
+  std::string plugin_dir = options.plugin_dir.empty() ? default_plugin_dir() : options.plugin_dir;
+  auto allocator = Allocator::load(options.allocator, plugin_dir);
+  if (!allocator) return allocator.status();
+  auto master = std::make_unique<MasterImpl>(io, std::move(options), std::move(allocator).value());
+  CLUSTERCTL_RETURN_IF_ERROR(master->start());
+  return std::unique_ptr<Master>(std::move(master));
+}
+
+MasterImpl::MasterImpl(asio::io_context& io, MasterOptions options,
+                       std::unique_ptr<Allocator> allocator)
+    : io_(io),
+      options_(std::move(options)),
+      allocator_(std::move(allocator)),
+      allocation_timer_(io),
+      ping_timer_(io) {}
+
+Status MasterImpl::start() {
+  RpcHandlers handlers;
+  handlers.on_request = [this](const RpcConnectionPtr& connection, const RpcMessage& message,
+                               RpcResponder responder) {
+    on_request(connection, message, std::move(responder));
+  };
+  handlers.on_close = [this](const RpcConnectionPtr& connection, const Status& why) {
+    on_close(connection, why);
+  };
+  handlers.on_http = [this](const HttpRequest& request) { return on_http(request); };
+  RpcServerOptions server_options;
+  server_options.server_name = "clusterctl-master";
+  auto server = rpc_listen(io_, options_.listen, std::move(handlers), server_options);
+  if (!server) return server.status();
+  server_ = std::move(server).value();
+  started_at_ = wall_seconds();
+  LOG(kInfo) << "master listening on " << server_->address() << " with allocator "
+             << allocator_->describe_plugin();
+  start_timers();
+  return Status::ok();
+}
+
+std::string MasterImpl::address() const {
+  return server_ ? server_->address() : "";
+}
+
+void MasterImpl::stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  allocation_timer_.cancel();
+  ping_timer_.cancel();
+  if (server_) server_->stop();
+  LOG(kInfo) << "master stopped";
+}
+
+void MasterImpl::start_timers() {
+  arm_allocation_timer();
+  arm_ping_timer();
+}
+
+// Allocation runs on this interval and, batched, whenever an event frees resources.
+void MasterImpl::arm_allocation_timer() {
+  allocation_timer_.start(options_.allocation_interval, [this] {
+    schedule_allocation();
+    arm_allocation_timer();
+  });
+}
+
+void MasterImpl::arm_ping_timer() {
+  ping_timer_.start(options_.agent_ping_timeout, [this] {
+    ping_agents();
+    arm_ping_timer();
+  });
+}
+
+void MasterImpl::report(const Status& status) {
+  if (!status.is_ok()) LOG(kError) << status.message();
+}
+
+void MasterImpl::on_request(const RpcConnectionPtr& connection, const RpcMessage& message,
+                            RpcResponder responder) {
+  const std::string& method = message.method;
+  if (method == "agent.register") {
+    if (auto call = parse_params<RegisterAgentCall>(message, responder))
+      register_agent(connection, *call, std::move(responder));
+  } else if (method == "agent.status_update") {
+    if (auto call = parse_params<StatusUpdateCall>(message, responder)) {
+      status_update(call->status);
+      responder.reply(empty_payload());
+    }
+  } else if (method == "framework.subscribe") {
+    if (auto info = parse_params<FrameworkInfo>(message, responder))
+      subscribe(connection, std::move(*info), std::move(responder));
+  } else if (method == "framework.accept") {
+    if (auto call = parse_params<AcceptCall>(message, responder))
+      accept(connection, *call, std::move(responder));
+  } else if (method == "framework.decline") {
+    if (auto call = parse_params<DeclineCall>(message, responder))
+      decline(connection, *call, std::move(responder));
+  } else if (method == "framework.kill") {
+    if (auto call = parse_params<KillCall>(message, responder))
+      kill_task(connection, *call, std::move(responder));
+  } else if (method == "framework.suppress" || method == "framework.revive") {
+    if (auto call = parse_params<FrameworkCall>(message, responder))
+      suppress(connection, *call, method == "framework.suppress", std::move(responder));
+  } else if (method == "state.tasks") {
+    responder.reply(pack_payload(tasks_view()));
+  } else if (method == "state.agents") {
+    responder.reply(pack_payload(agents_view()));
+  } else if (method == "state.frameworks") {
+    responder.reply(pack_payload(frameworks_view()));
+  } else if (method == "state.offers") {
+    responder.reply(pack_payload(offers_view()));
+  } else {
+    responder.fail(Status::not_found("unknown method '" + method + "'"));
+  }
+}
+
+void MasterImpl::on_close(const RpcConnectionPtr& connection, const Status& why) {
+  auto agent = state_.agent_of_connection.find(connection->id());
+  if (agent != state_.agent_of_connection.end()) {
+    std::string agent_id = agent->second;
+    state_.agent_of_connection.erase(agent);
+    LOG(kInfo) << "agent " << agent_id << " disconnected: " << why.message();
+    agent_disconnected(agent_id);
+  }
+  auto framework = state_.framework_of_connection.find(connection->id());
+  if (framework != state_.framework_of_connection.end()) {
+    std::string framework_id = framework->second;
+    state_.framework_of_connection.erase(framework);
+    LOG(kInfo) << "framework " << framework_id << " disconnected: " << why.message();
+    framework_disconnected(framework_id);
+  }
+}
+
+HttpResponse MasterImpl::on_http(const HttpRequest& request) {
+  HttpResponse response;
+  if (request.method != "GET") {
+    response.status = 405;
+    response.body = "{\"error\":\"only GET is supported\"}";
+  } else if (request.path == "/health") {
+    response.body = "{\"status\":\"ok\"}";
+  } else if (request.path == "/state") {
+    response.body = state_json();
+  } else {
+    response.status = 404;
+    response.body = "{\"error\":\"no such endpoint; try /health or /state\"}";
+  }
+  return response;
+}
+
+}  // namespace clusterctl

@@ -1,0 +1,44 @@
+// The master daemon: tracks agents and frameworks, makes offers through its
+// allocator plugin, launches accepted tasks on agents, keeps task state and
+// serves it over msgpack-RPC and HTTP (/health, /state) on one port.
+//
+// Threading: a Master lives on one io_context thread; every handler runs
+// there (actor style), so its state needs no locks.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "core/duration.hpp"
+#include "core/status.hpp"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace clusterctl {
+
+struct MasterOptions {
+  std::string listen = "127.0.0.1:5050";
+  std::string work_dir;                 // registry (later issues); created if missing
+  std::string allocator = "first_fit";  // plugin name or path
+  std::string plugin_dir;               // empty: default_plugin_dir()
+  Duration allocation_interval{1000};
+  Duration agent_ping_timeout{15000};
+  int max_agent_ping_timeouts = 5;
+  size_t max_completed_tasks = 1000;
+};
+
+class Master {
+ public:
+  virtual ~Master() = default;
+  // Loads the allocator and binds the port: a failure here is a start-up error.
+  static StatusOr<std::unique_ptr<Master>> create(boost::asio::io_context& io,
+                                                  MasterOptions options);
+  // "127.0.0.1:5050" (the real port when listening on port 0).
+  virtual std::string address() const = 0;
+  // Closes every connection and stops timers; io.run() returns afterwards.
+  virtual void stop() = 0;
+};
+
+}  // namespace clusterctl

@@ -1,0 +1,192 @@
+// Agent registration and re-registration, health pings, and agent loss.
+#include "core/ids.hpp"
+#include "core/log.hpp"
+#include "daemons/master/master_impl.hpp"
+
+namespace clusterctl {
+
+namespace {
+Status validate_agent(const AgentInfo& info) {
+  if (!info.id.empty() && !is_valid_id(info.id)) {
+    return Status::invalid("invalid agent id '" + info.id + "'");
+  }
+  if (info.address.empty()) return Status::invalid("agent did not say its address");
+  if (info.resources.empty()) return Status::invalid("agent has no resources to offer");
+  return Status::ok();
+}
+}  // namespace
+
+void MasterImpl::register_agent(const RpcConnectionPtr& connection, const RegisterAgentCall& call,
+                                RpcResponder responder) {
+  Status valid = validate_agent(call.agent);
+  if (!valid) {
+    responder.fail(valid);
+    return;
+  }
+  std::string agent_id = call.agent.id.empty() ? new_id("agent") : call.agent.id;
+  bool known = state_.agents.count(agent_id) > 0;
+  AgentRecord& agent = state_.agents[agent_id];
+  if (known) {
+    // Re-registration: the allocator forgets the agent and learns it anew
+    // with what runs there now.
+    rescind_offers_on_agent(agent, "agent re-registered");
+    if (agent.state != AgentState::kUnreachable)
+      report(allocator_->remove_agent(agent_id, monotonic_millis()));
+    if (agent.connection && agent.connection != connection) {
+      state_.agent_of_connection.erase(agent.connection->id());
+      agent.connection->close("agent re-registered on another connection");
+    }
+  } else {
+    agent.registered_at = wall_seconds();
+  }
+  agent.info = call.agent;
+  agent.info.id = agent_id;
+  agent.state = AgentState::kActive;
+  agent.connection = connection;
+  agent.missed_pings = 0;
+  agent.ping_in_flight = false;
+  state_.agent_of_connection[connection->id()] = agent_id;
+  reconcile_agent_tasks(agent, call.tasks);
+  add_agent_to_allocator(agent);
+  LOG(kInfo) << (known ? "agent re-registered: " : "agent registered: ") << agent_id << " at "
+             << agent.info.address << " (" << agent.info.hostname << ") with "
+             << agent.info.resources.to_string();
+  RegisterAgentReply reply;
+  reply.agent_id = agent_id;
+  reply.ping_interval_millis = options_.agent_ping_timeout.count();
+  responder.reply(pack_payload(reply));
+  schedule_allocation();
+}
+
+// Makes the master's view of an agent's tasks agree with the agent's own list.
+void MasterImpl::reconcile_agent_tasks(AgentRecord& agent, const std::vector<AgentTask>& reported) {
+  std::set<std::string> seen;
+  for (const AgentTask& entry : reported) {
+    std::string key = task_key(entry.framework_id, entry.task.task_id);
+    seen.insert(key);
+    auto live = state_.tasks.find(key);
+    if (live != state_.tasks.end()) {
+      auto reported_state = parse_task_state(entry.state);
+      if (live->second.state == TaskState::kUnreachable && reported_state.is_ok()) {
+        update_task(key, make_status(live->second, *reported_state, "agent reregistered",
+                                     "agent " + agent.info.id + " is reachable again"));
+      }
+      continue;
+    }
+    bool completed = false;
+    for (const TaskRecord& done : state_.completed_tasks) {
+      if (task_key(done.framework_id, done.info.task_id) == key) completed = true;
+    }
+    if (completed) {
+      // The framework was told this task is gone: it must not run on.
+      KillTaskCall kill{entry.framework_id, entry.task.task_id, -1};
+      agent.connection->call("agent.kill_task", pack_payload(kill), Duration(10000),
+                             [](StatusOr<RpcValue>) {});
+      continue;
+    }
+    TaskRecord task;  // a task the master did not know (e.g. after a master restart)
+    task.info = entry.task;
+    task.framework_id = entry.framework_id;
+    task.executor_id = entry.task.task_id;
+    task.state = parse_task_state(entry.state).is_ok() ? *parse_task_state(entry.state)
+                                                       : TaskState::kRunning;
+    task.started_at = task.updated_at = wall_seconds();
+    state_.tasks[key] = task;
+    agent.task_keys.insert(key);
+    auto framework = state_.frameworks.find(entry.framework_id);
+    if (framework != state_.frameworks.end()) framework->second.task_keys.insert(key);
+  }
+  std::vector<std::string> missing;
+  for (const std::string& key : agent.task_keys) {
+    if (seen.count(key) == 0) missing.push_back(key);
+  }
+  for (const std::string& key : missing) {
+    TaskRecord& task = state_.tasks[key];
+    update_task(key, make_status(task, TaskState::kLost, "task unknown to agent",
+                                 "agent " + agent.info.id + " re-registered without this task"));
+  }
+}
+
+void MasterImpl::add_agent_to_allocator(const AgentRecord& agent) {
+  std::map<std::string, Resources> used;
+  for (const std::string& key : agent.task_keys) {
+    const TaskRecord& task = state_.tasks.at(key);
+    used[task.framework_id] += task.info.resources;
+  }
+  std::vector<FrameworkAllocation> allocated;
+  for (auto& [framework_id, resources] : used) allocated.push_back({framework_id, resources});
+  report(allocator_->add_agent(agent.info.id, agent.info.resources, allocated, monotonic_millis()));
+}
+
+void MasterImpl::ping_agents() {
+  std::vector<std::string> ids;
+  for (auto& [id, agent] : state_.agents) {
+    if (agent.state != AgentState::kUnreachable) ids.push_back(id);
+  }
+  for (const std::string& id : ids) {
+    AgentRecord& agent = state_.agents.at(id);
+    if (agent.ping_in_flight) continue;
+    if (!agent.connection || !agent.connection->is_open()) {
+      ping_answered(id, false);
+      continue;
+    }
+    agent.ping_in_flight = true;
+    agent.connection->call("agent.ping", empty_payload(), options_.agent_ping_timeout,
+                           [this, id](StatusOr<RpcValue> reply) {
+                             if (stopped_) return;
+                             auto agent = state_.agents.find(id);
+                             if (agent != state_.agents.end()) agent->second.ping_in_flight = false;
+                             ping_answered(id, reply.is_ok());
+                           });
+  }
+}
+
+void MasterImpl::ping_answered(const std::string& agent_id, bool answered) {
+  auto found = state_.agents.find(agent_id);
+  if (found == state_.agents.end() || found->second.state == AgentState::kUnreachable) return;
+  AgentRecord& agent = found->second;
+  if (answered) {
+    agent.missed_pings = 0;
+    return;
+  }
+  ++agent.missed_pings;
+  LOG(kWarning) << "agent " << agent_id << " missed " << agent.missed_pings << " of "
+                << options_.max_agent_ping_timeouts << " pings";
+  if (agent.missed_pings >= options_.max_agent_ping_timeouts) mark_unreachable(agent);
+}
+
+void MasterImpl::agent_disconnected(const std::string& agent_id) {
+  auto found = state_.agents.find(agent_id);
+  if (found == state_.agents.end()) return;
+  AgentRecord& agent = found->second;
+  agent.connection.reset();
+  if (agent.state == AgentState::kActive) agent.state = AgentState::kDisconnected;
+  // Its offers cannot be used while it is away.
+  rescind_offers_on_agent(agent, "agent disconnected");
+}
+
+void MasterImpl::mark_unreachable(AgentRecord& agent) {
+  LOG(kWarning) << "agent " << agent.info.id << " (" << agent.info.hostname
+                << ") is unreachable: no answer to " << agent.missed_pings << " pings";
+  rescind_offers_on_agent(agent, "agent unreachable");
+  agent.state = AgentState::kUnreachable;
+  report(allocator_->remove_agent(agent.info.id, monotonic_millis()));
+  std::vector<std::string> keys(agent.task_keys.begin(), agent.task_keys.end());
+  for (const std::string& key : keys) {
+    TaskRecord& task = state_.tasks.at(key);
+    auto framework = state_.frameworks.find(task.framework_id);
+    bool partition_aware =
+        framework != state_.frameworks.end() && framework->second.info.partition_aware;
+    TaskState state = partition_aware ? TaskState::kUnreachable : TaskState::kLost;
+    update_task(key, make_status(task, state, "agent lost",
+                                 "agent " + agent.info.id + " (" + agent.info.hostname +
+                                     ") stopped answering pings"));
+  }
+  if (agent.connection) {
+    state_.agent_of_connection.erase(agent.connection->id());
+    agent.connection->close("agent marked unreachable");
+    agent.connection.reset();
+  }
+}
+
+}  // namespace clusterctl

@@ -1,0 +1,202 @@
+// Framework subscription and the scheduler calls: accept, decline, kill,
+// suppress and revive.
+#include "core/ids.hpp"
+#include "core/log.hpp"
+#include "daemons/master/master_impl.hpp"
+
+namespace clusterctl {
+
+StatusOr<FrameworkRecord*> MasterImpl::caller_framework(const RpcConnectionPtr& connection,
+                                                        const std::string& framework_id) {
+  auto owner = state_.framework_of_connection.find(connection->id());
+  if (owner == state_.framework_of_connection.end()) {
+    return Status::failed_precondition("call framework.subscribe first");
+  }
+  if (!framework_id.empty() && framework_id != owner->second) {
+    return Status::failed_precondition("this connection is subscribed as framework " +
+                                       owner->second + ", not " + framework_id);
+  }
+  return &state_.frameworks.at(owner->second);
+}
+
+void MasterImpl::subscribe(const RpcConnectionPtr& connection, FrameworkInfo info,
+                           RpcResponder responder) {
+  if (info.name.empty()) {
+    responder.fail(Status::invalid("framework name is empty"));
+    return;
+  }
+  if (!info.id.empty() && !is_valid_id(info.id)) {
+    responder.fail(Status::invalid("invalid framework id '" + info.id + "'"));
+    return;
+  }
+  if (info.roles.empty()) info.roles.push_back("*");
+  for (const std::string& role : info.roles) {
+    Status valid = validate_role(role);
+    if (!valid) {
+      responder.fail(valid);
+      return;
+    }
+  }
+  if (state_.framework_of_connection.count(connection->id()) > 0) {
+    responder.fail(Status::already_exists("this connection already subscribed a framework"));
+    return;
+  }
+  if (info.id.empty()) info.id = new_id("framework");
+  FrameworkRecord& framework = state_.frameworks[info.id];
+  if (framework.active && framework.connection) {
+    // The scheduler came back on a new connection: the old one is stale.
+    state_.framework_of_connection.erase(framework.connection->id());
+    framework.connection->close("framework re-subscribed on another connection");
+  } else {
+    framework.registered_at = wall_seconds();
+    report(allocator_->add_framework(info.id, info.roles, monotonic_millis()));
+  }
+  framework.info = info;
+  framework.active = true;
+  framework.connection = connection;
+  state_.framework_of_connection[connection->id()] = info.id;
+  LOG(kInfo) << "framework subscribed: " << info.id << " (" << info.name << ") in roles "
+             << info.roles.front() << (info.roles.size() > 1 ? ",..." : "");
+  responder.reply(pack_payload(SubscribeReply{info.id}));
+  schedule_allocation();
+}
+
+void MasterImpl::accept(const RpcConnectionPtr& connection, const AcceptCall& call,
+                        RpcResponder responder) {
+  auto framework = caller_framework(connection, call.framework_id);
+  if (!framework) {
+    responder.fail(framework.status());
+    return;
+  }
+  std::string framework_id = (*framework)->info.id;
+  // Every offer must be this framework's, outstanding, and on one agent.
+  Resources offered;
+  std::string agent_id;
+  std::string role = "*";
+  for (const std::string& offer_id : call.offer_ids) {
+    auto offer = state_.offers.find(offer_id);
+    if (offer == state_.offers.end() || offer->second.offer.framework_id != framework_id) {
+      for (const std::string& id : call.offer_ids) remove_offer(id, true, 0);
+      responder.fail(Status::not_found("offer " + offer_id +
+                                       " is no longer valid (rescinded, expired or used)"));
+      return;
+    }
+    if (!agent_id.empty() && agent_id != offer->second.offer.agent_id) {
+      for (const std::string& id : call.offer_ids) remove_offer(id, true, 0);
+      responder.fail(Status::invalid("offers to accept together must be on one agent"));
+      return;
+    }
+    agent_id = offer->second.offer.agent_id;
+    role = offer->second.offer.role;
+    offered += offer->second.offer.resources;
+  }
+  for (const std::string& offer_id : call.offer_ids) remove_offer(offer_id, false, 0);
+  Resources remaining = offered;
+  for (TaskInfo task : call.tasks) {
+    task.agent_id = agent_id;
+    if (task.role.empty() || task.role == "*") task.role = role;
+    Status valid = validate_task(task, framework_id, remaining);
+    if (!valid) {
+      TaskRecord rejected;
+      rejected.info = task;
+      rejected.framework_id = framework_id;
+      forward_update(framework_id,
+                     make_status(rejected, TaskState::kError, "invalid task", valid.message()));
+      continue;
+    }
+    remaining -= task.resources;
+    launch_task(framework_id, task);
+  }
+  int64_t refuse_millis = static_cast<int64_t>(call.filters.refuse_seconds * 1000);
+  if (!agent_id.empty() && !remaining.empty()) {
+    report(
+        allocator_->recover(framework_id, agent_id, remaining, refuse_millis, monotonic_millis()));
+  }
+  responder.reply(empty_payload());
+}
+
+void MasterImpl::decline(const RpcConnectionPtr& connection, const DeclineCall& call,
+                         RpcResponder responder) {
+  auto framework = caller_framework(connection, call.framework_id);
+  if (!framework) {
+    responder.fail(framework.status());
+    return;
+  }
+  int64_t refuse_millis = static_cast<int64_t>(call.filters.refuse_seconds * 1000);
+  for (const std::string& offer_id : call.offer_ids) {
+    auto offer = state_.offers.find(offer_id);
+    if (offer == state_.offers.end() || offer->second.offer.framework_id != (*framework)->info.id)
+      continue;  // already rescinded: nothing to give back
+    remove_offer(offer_id, true, refuse_millis);
+  }
+  responder.reply(empty_payload());
+  schedule_allocation();
+}
+
+void MasterImpl::kill_task(const RpcConnectionPtr& connection, const KillCall& call,
+                           RpcResponder responder) {
+  auto framework = caller_framework(connection, call.framework_id);
+  if (!framework) {
+    responder.fail(framework.status());
+    return;
+  }
+  std::string key = task_key((*framework)->info.id, call.task_id);
+  auto task = state_.tasks.find(key);
+  if (task == state_.tasks.end()) {
+    responder.fail(Status::not_found("task " + call.task_id + " is not running"));
+    return;
+  }
+  auto agent = state_.agents.find(task->second.info.agent_id);
+  if (agent == state_.agents.end() || !agent->second.connection) {
+    // Nobody can kill it now; the framework learns its fate when the agent returns.
+    responder.fail(Status::unavailable("agent of task " + call.task_id + " is not connected"));
+    return;
+  }
+  KillTaskCall kill{(*framework)->info.id, call.task_id, -1};
+  agent->second.connection->call("agent.kill_task", pack_payload(kill), Duration(10000),
+                                 [](StatusOr<RpcValue> reply) {
+                                   if (!reply)
+                                     LOG(kWarning) << "kill failed: " << reply.status().message();
+                                 });
+  responder.reply(empty_payload());
+}
+
+void MasterImpl::suppress(const RpcConnectionPtr& connection, const FrameworkCall& call,
+                          bool suppress, RpcResponder responder) {
+  auto framework = caller_framework(connection, call.framework_id);
+  if (!framework) {
+    responder.fail(framework.status());
+    return;
+  }
+  const std::string& id = (*framework)->info.id;
+  report(suppress ? allocator_->suppress(id, monotonic_millis())
+                  : allocator_->revive(id, monotonic_millis()));
+  responder.reply(empty_payload());
+  if (!suppress) schedule_allocation();
+}
+
+// Without failover (a later issue), a scheduler that goes away takes its
+// framework with it: offers return to the pool and its tasks are killed.
+void MasterImpl::framework_disconnected(const std::string& framework_id) {
+  auto found = state_.frameworks.find(framework_id);
+  if (found == state_.frameworks.end()) return;
+  FrameworkRecord& framework = found->second;
+  framework.connection.reset();
+  framework.active = false;
+  std::vector<std::string> offer_ids(framework.offer_ids.begin(), framework.offer_ids.end());
+  for (const std::string& offer_id : offer_ids) remove_offer(offer_id, true, 0);
+  for (const std::string& key : framework.task_keys) {
+    const TaskRecord& task = state_.tasks.at(key);
+    auto agent = state_.agents.find(task.info.agent_id);
+    if (agent == state_.agents.end() || !agent->second.connection) continue;
+    KillTaskCall kill{framework_id, task.info.task_id, -1};
+    agent->second.connection->call("agent.kill_task", pack_payload(kill), Duration(10000),
+                                   [](StatusOr<RpcValue>) {});
+  }
+  report(allocator_->remove_framework(framework_id, monotonic_millis()));
+  LOG(kInfo) << "framework " << framework_id << " removed; killing its "
+             << framework.task_keys.size() << " tasks";
+  schedule_allocation();
+}
+
+}  // namespace clusterctl

@@ -1,0 +1,133 @@
+// Launching tasks on agents and following their status updates.
+#include "core/ids.hpp"
+#include "core/log.hpp"
+#include "core/task_status.hpp"
+#include "daemons/master/master_impl.hpp"
+
+namespace clusterctl {
+
+Status MasterImpl::validate_task(const TaskInfo& task, const std::string& framework_id,
+                                 const Resources& remaining) const {
+  if (!is_valid_id(task.task_id)) {
+    return Status::invalid("task id '" + task.task_id +
+                           "' is invalid: use 1-128 letters, digits, '_', '.' or '-'");
+  }
+  if (state_.tasks.count(task_key(framework_id, task.task_id)) > 0) {
+    return Status::already_exists("a task with id " + task.task_id + " is already running");
+  }
+  if (task.command.value.empty())
+    return Status::invalid("task " + task.task_id + " has no command");
+  if (task.resources.scalar("cpus") <= 0 && task.resources.scalar("mem") <= 0) {
+    return Status::invalid("task " + task.task_id + " must ask for some cpus or mem");
+  }
+  if (!remaining.contains(task.resources)) {
+    return Status::invalid("task " + task.task_id + " asks for " + task.resources.to_string() +
+                           " but the accepted offers have only " + remaining.to_string());
+  }
+  return Status::ok();
+}
+
+void MasterImpl::launch_task(const std::string& framework_id, TaskInfo task) {
+  std::string key = task_key(framework_id, task.task_id);
+  TaskRecord record;
+  record.info = task;
+  record.framework_id = framework_id;
+  record.executor_id = task.task_id;
+  record.state = TaskState::kStaging;
+  record.started_at = record.updated_at = wall_seconds();
+  record.last_status = make_status(record, TaskState::kStaging, "", "launching on agent");
+  state_.tasks[key] = record;
+  state_.frameworks.at(framework_id).task_keys.insert(key);
+  AgentRecord& agent = state_.agents.at(task.agent_id);
+  agent.task_keys.insert(key);
+
+  RunTaskCall call;
+  call.framework_id = framework_id;
+  call.framework_name = state_.frameworks.at(framework_id).info.name;
+  call.executor_id = record.executor_id;
+  call.task = task;
+  if (!agent.connection) {
+    update_task(key, make_status(record, TaskState::kLost, "launch failed",
+                                 "agent " + task.agent_id + " is not connected"));
+    return;
+  }
+  LOG(kInfo) << "launching task " << task.task_id << " of framework " << framework_id
+             << " on agent " << task.agent_id << " with " << task.resources.to_string();
+  agent.connection->call(
+      "agent.run_task", pack_payload(call), Duration(30000), [this, key](StatusOr<RpcValue> reply) {
+        if (stopped_ || reply.is_ok()) return;
+        auto task = state_.tasks.find(key);
+        if (task == state_.tasks.end() || task->second.state != TaskState::kStaging) return;
+        bool agent_gone = reply.status().kind() == ErrorKind::kUnavailable ||
+                          reply.status().kind() == ErrorKind::kTimeout;
+        update_task(key,
+                    make_status(task->second, agent_gone ? TaskState::kLost : TaskState::kFailed,
+                                "launch failed", reply.status().message()));
+      });
+}
+
+void MasterImpl::status_update(const TaskStatus& status) {
+  std::string key = task_key(status.framework_id, status.task_id);
+  if (state_.tasks.count(key) == 0) {
+    LOG(kDebug) << "status update " << status.state << " for unknown or completed task " << key;
+    return;
+  }
+  update_task(key, status);
+}
+
+void MasterImpl::update_task(const std::string& key, TaskStatus status) {
+  TaskRecord& task = state_.tasks.at(key);
+  auto state = parse_task_state(status.state);
+  if (!state) {
+    LOG(kWarning) << "ignoring status update for " << key << ": " << state.status().message();
+    return;
+  }
+  if (*state != task.state && !is_valid_transition(task.state, *state)) {
+    LOG(kWarning) << "ignoring status update for " << key << ": " << task_state_name(task.state)
+                  << " cannot become " << status.state;
+    return;
+  }
+  task.state = *state;
+  task.last_status = status;
+  task.updated_at = wall_seconds();
+  LOG(kInfo) << "task " << task.info.task_id << " is " << status.state
+             << (status.reason.empty() ? "" : " (" + status.reason + ")");
+  forward_update(task.framework_id, status);
+  if (is_terminal(*state)) complete_task(key);
+}
+
+void MasterImpl::forward_update(const std::string& framework_id, const TaskStatus& status) {
+  auto framework = state_.frameworks.find(framework_id);
+  if (framework == state_.frameworks.end() || !framework->second.connection) return;
+  framework->second.connection->notify("framework.update", pack_payload(StatusUpdateCall{status}));
+}
+
+void MasterImpl::complete_task(const std::string& key) {
+  auto found = state_.tasks.find(key);
+  TaskRecord task = std::move(found->second);
+  state_.tasks.erase(found);
+  auto framework = state_.frameworks.find(task.framework_id);
+  if (framework != state_.frameworks.end()) framework->second.task_keys.erase(key);
+  auto agent = state_.agents.find(task.info.agent_id);
+  if (agent != state_.agents.end()) {
+    agent->second.task_keys.erase(key);
+    if (agent->second.state != AgentState::kUnreachable) {
+      report(allocator_->recover(task.framework_id, task.info.agent_id, task.info.resources, 0,
+                                 monotonic_millis()));
+      schedule_allocation();
+    }
+  }
+  state_.completed_tasks.push_back(std::move(task));
+  while (state_.completed_tasks.size() > options_.max_completed_tasks) {
+    state_.completed_tasks.pop_front();
+  }
+}
+
+TaskStatus MasterImpl::make_status(const TaskRecord& task, TaskState state,
+                                   const std::string& reason, const std::string& message) const {
+  return make_task_status(
+      {task.info.task_id, task.framework_id, task.info.agent_id, task.executor_id}, state, reason,
+      message);
+}
+
+}  // namespace clusterctl
