@@ -1,0 +1,189 @@
+#include "core/process/process.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+
+extern char** environ;
+
+namespace clusterctl {
+
+namespace {
+
+// A file descriptor closed when it goes out of scope.
+class Fd {
+ public:
+  explicit Fd(int fd = -1) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+  void reset(int fd) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = fd;
+  }
+
+ private:
+  int fd_;
+};
+
+std::string errno_text(int error) {
+  return std::strerror(error);
+}
+
+StatusOr<int> open_output(const std::string& path) {
+  const char* name = path.empty() ? "/dev/null" : path.c_str();
+  int fd = ::open(name, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0)
+    return Status::io_error(std::string("cannot open '") + name + "': " + errno_text(errno));
+  return fd;
+}
+
+// posix_spawn's C structures, destroyed when done.
+struct SpawnAttributes {
+  posix_spawn_file_actions_t actions;
+  posix_spawnattr_t attr;
+  SpawnAttributes() {
+    posix_spawn_file_actions_init(&actions);
+    posix_spawnattr_init(&attr);
+  }
+  ~SpawnAttributes() {
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attr);
+  }
+};
+
+std::vector<char*> c_strings(const std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  out.reserve(strings.size() + 1);
+  for (const std::string& s : strings) out.push_back(const_cast<char*>(s.c_str()));
+  out.push_back(nullptr);
+  return out;
+}
+
+Status check_working_dir(const std::string& program, const std::string& dir) {
+  if (dir.empty()) return Status::ok();
+  struct stat info;
+  if (::stat(dir.c_str(), &info) != 0) {
+    return Status::io_error("cannot run '" + program + "' in '" + dir + "': " + errno_text(errno));
+  }
+  if (!S_ISDIR(info.st_mode)) {
+    return Status::io_error("cannot run '" + program + "' in '" + dir + "': not a directory");
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+StatusOr<pid_t> spawn_process(const SpawnOptions& options) {
+  if (options.argv.empty() || options.argv[0].empty()) {
+    return Status::invalid("cannot spawn a process without a program");
+  }
+  const std::string& program = options.argv[0];
+  CLUSTERCTL_RETURN_IF_ERROR(check_working_dir(program, options.working_dir));
+
+  Fd in(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  if (in.get() < 0) return Status::io_error("cannot open /dev/null: " + errno_text(errno));
+  auto out = open_output(options.stdout_path);
+  if (!out) return out.status();
+  Fd out_fd(*out);
+  Fd err_fd;  // only when stderr goes to another file than stdout
+  if (options.stderr_path != options.stdout_path) {
+    auto err = open_output(options.stderr_path);
+    if (!err) return err.status();
+    err_fd.reset(*err);
+  }
+
+  SpawnAttributes spawn;
+  posix_spawn_file_actions_adddup2(&spawn.actions, in.get(), 0);
+  posix_spawn_file_actions_adddup2(&spawn.actions, out_fd.get(), 1);
+  posix_spawn_file_actions_adddup2(&spawn.actions, err_fd.get() >= 0 ? err_fd.get() : out_fd.get(),
+                                   2);
+  posix_spawn_file_actions_addclosefrom_np(&spawn.actions, 3);
+  if (!options.working_dir.empty()) {
+    posix_spawn_file_actions_addchdir_np(&spawn.actions, options.working_dir.c_str());
+  }
+  sigset_t all;
+  sigset_t none;
+  sigfillset(&all);
+  sigemptyset(&none);
+  posix_spawnattr_setsigdefault(&spawn.attr, &all);
+  posix_spawnattr_setsigmask(&spawn.attr, &none);
+  posix_spawnattr_setflags(&spawn.attr,
+                           POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+
+  std::vector<char*> argv = c_strings(options.argv);
+  std::vector<char*> env = c_strings(options.env);
+  pid_t pid = 0;
+  int error =
+      ::posix_spawnp(&pid, program.c_str(), &spawn.actions, &spawn.attr, argv.data(), env.data());
+  if (error != 0) return Status::io_error("cannot run '" + program + "': " + errno_text(error));
+  return pid;
+}
+
+std::string ExitStatus::describe() const {
+  if (killed_by_signal()) {
+    return "killed by signal " + std::to_string(signal) + " (" + signal_name(signal) + ")";
+  }
+  return "exited with status " + std::to_string(exit_code);
+}
+
+std::string signal_name(int signal) {
+  const char* abbrev = sigabbrev_np(signal);
+  if (abbrev == nullptr) return "signal " + std::to_string(signal);
+  return std::string("SIG") + abbrev;
+}
+
+Status signal_group(pid_t pgid, int signal) {
+  if (pgid <= 1) return Status::invalid("refusing to signal process group " + std::to_string(pgid));
+  if (::kill(-pgid, signal) != 0 && errno != ESRCH) {
+    return Status::io_error("cannot send " + signal_name(signal) + " to process group " +
+                            std::to_string(pgid) + ": " + errno_text(errno));
+  }
+  return Status::ok();
+}
+
+std::vector<pid_t> child_pids(pid_t pid) {
+  std::vector<pid_t> children;
+  std::string task_dir = "/proc/" + std::to_string(pid) + "/task";
+  DIR* dir = ::opendir(task_dir.c_str());
+  if (dir == nullptr) return children;
+  while (struct dirent* entry = ::readdir(dir)) {
+    if (entry->d_name[0] == '.') continue;
+    std::ifstream file(task_dir + "/" + entry->d_name + "/children");
+    pid_t child;
+    while (file >> child) children.push_back(child);
+  }
+  ::closedir(dir);
+  return children;
+}
+
+std::vector<std::string> current_environment() {
+  std::vector<std::string> env;
+  for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
+    env.emplace_back(*entry);
+  }
+  return env;
+}
+
+void set_env(std::vector<std::string>& env, const std::string& key, const std::string& value) {
+  std::string prefix = key + "=";
+  for (std::string& entry : env) {
+    if (entry.compare(0, prefix.size(), prefix) == 0) {
+      entry = prefix + value;
+      return;
+    }
+  }
+  env.push_back(prefix + value);
+}
+
+}  // namespace clusterctl

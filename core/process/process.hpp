@@ -1,0 +1,70 @@
+// Spawning child processes and signalling process groups.
+//
+//   SpawnOptions options;
+//   options.argv = {"/bin/sh", "-c", "echo hi"};
+//   options.stdout_path = sandbox + "/stdout";
+//   StatusOr<pid_t> pid = spawn_process(options);
+//
+// A spawned child leads a new session (so its own process group, pgid == pid),
+// has default signal dispositions and an empty signal mask, and inherits no
+// file descriptor but 0, 1 and 2. It must be reaped by its parent: watch it
+// with a ChildWatcher (child_watcher.hpp).
+//
+// Thread-safe: these are plain system calls; spawn_process prepares everything
+// before the child exists (posix_spawn, so nothing is allocated in the child).
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "core/status.hpp"
+
+namespace clusterctl {
+
+struct SpawnOptions {
+  // argv[0] is the program: a path, or a name looked up in this process's PATH.
+  std::vector<std::string> argv;
+  // The whole environment, "KEY=VALUE" entries.
+  std::vector<std::string> env;
+  // Empty: this process's working directory.
+  std::string working_dir;
+  // Files opened O_WRONLY|O_APPEND|O_CREAT (0644). Empty: /dev/null. When both
+  // name the same file it is opened once and shared.
+  std::string stdout_path;
+  std::string stderr_path;
+};
+
+// Starts the child; errors name the program and the reason ("cannot run
+// 'foo': No such file or directory").
+StatusOr<pid_t> spawn_process(const SpawnOptions& options);
+
+// How a child ended.
+struct ExitStatus {
+  int exit_code = 0;  // the exit status, or 128+N when killed by signal N
+  int signal = 0;     // N when killed by signal N, else 0
+
+  bool killed_by_signal() const { return signal != 0; }
+  // "exited with status 3", "killed by signal 9 (SIGKILL)"
+  std::string describe() const;
+};
+
+// "SIGKILL" (or "signal 64" for one without a name).
+std::string signal_name(int signal);
+
+// Sends `signal` to every process of group `pgid`. A group that no longer
+// exists is not an error.
+Status signal_group(pid_t pgid, int signal);
+
+// The direct children of `pid` (from /proc/PID/task/*/children); empty if
+// `pid` is gone.
+std::vector<pid_t> child_pids(pid_t pid);
+
+// This process's environment as "KEY=VALUE" entries.
+std::vector<std::string> current_environment();
+
+// Sets KEY=VALUE in an environment list, replacing an existing KEY.
+void set_env(std::vector<std::string>& env, const std::string& key, const std::string& value);
+
+}  // namespace clusterctl

@@ -1,0 +1,317 @@
+// The agent's start-up, request dispatch, HTTP endpoints and shutdown.
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstring>
+#include <filesystem>
+#include <optional>
+#include <utility>
+
+#include "core/asio.hpp"
+#include "core/json.hpp"
+#include "core/log.hpp"
+#include "daemons/agent/agent_impl.hpp"
+#include "daemons/agent/resource_detection.hpp"
+
+namespace clusterctl {
+
+namespace {
+
+constexpr Duration kShutdownFlushTimeout{2000};
+
+// Converts the params of a request to Call, or answers the error and returns nullopt.
+template <typename Call>
+std::optional<Call> parse_params(const RpcMessage& message, RpcResponder& responder) {
+  auto call = message.params.as<Call>(message.method.c_str());
+  if (!call) {
+    responder.fail(call.status());
+    return std::nullopt;
+  }
+  return std::move(call).value();
+}
+
+StatusOr<std::string> this_host_name() {
+  char name[HOST_NAME_MAX + 1] = {};
+  if (::gethostname(name, sizeof(name) - 1) != 0) {
+    return Status::io_error(std::string("cannot read the host name: ") + std::strerror(errno));
+  }
+  return std::string(name);
+}
+
+StatusOr<std::string> this_executable() {
+  std::error_code error;
+  std::filesystem::path path = std::filesystem::read_symlink("/proc/self/exe", error);
+  if (error) return Status::io_error("cannot find the running binary: " + error.message());
+  return path.string();
+}
+
+// Executors connect from this machine: a wildcard listen address becomes loopback.
+std::string local_address(const std::string& address) {
+  std::string host;
+  uint16_t port = 0;
+  if (!split_host_port(address, &host, &port)) return address;
+  if (host == "0.0.0.0") return "127.0.0.1:" + std::to_string(port);
+  if (host == "::") return "[::1]:" + std::to_string(port);
+  return address;
+}
+
+Status complete_options(AgentOptions& options) {
+  if (options.work_dir.empty()) return Status::invalid("--work-dir is required");
+  std::error_code error;
+  std::filesystem::create_directories(options.work_dir, error);
+  if (error) {
+    return Status::io_error("cannot create work directory '" + options.work_dir +
+                            "': " + error.message());
+  }
+  options.work_dir = std::filesystem::absolute(options.work_dir).lexically_normal().string();
+  if (options.master.empty()) return Status::invalid("--master is required");
+  if (options.hostname.empty()) {
+    auto hostname = this_host_name();
+    if (!hostname) return hostname.status();
+    options.hostname = *hostname;
+  }
+  if (options.executor_binary.empty()) {
+    auto binary = this_executable();
+    if (!binary) return binary.status();
+    options.executor_binary = *binary;
+  }
+  return Status::ok();
+}
+
+struct ExecutorView {
+  std::string framework_id;
+  std::string executor_id;
+  std::string container_id;
+  std::string task_id;
+  std::string task_name;
+  std::string state;
+  std::string sandbox;
+  int32_t pid = 0;
+  bool registered = false;
+  MSGPACK_DEFINE_MAP(framework_id, executor_id, container_id, task_id, task_name, state, sandbox,
+                     pid, registered);
+};
+
+struct AgentStateView {
+  std::string id;
+  std::string hostname;
+  std::string address;
+  std::string master;
+  bool registered = false;
+  Resources resources;
+  Attributes attributes;
+  std::vector<ExecutorView> executors;
+  size_t queued_updates = 0;
+  MSGPACK_DEFINE_MAP(id, hostname, address, master, registered, resources, attributes, executors,
+                     queued_updates);
+};
+
+}  // namespace
+
+std::string agent_task_key(const std::string& framework_id, const std::string& task_id) {
+  return framework_id + "/" + task_id;
+}
+
+StatusOr<std::unique_ptr<Agent>> Agent::create(asio::io_context& io, AgentOptions options) {
+  CLUSTERCTL_RETURN_IF_ERROR(complete_options(options));
+  StatusOr<Resources> resources = options.resources.empty() ? detect_resources(options.work_dir)
+                                                            : Resources::parse(options.resources);
+  if (!resources) return resources.status();
+  if (resources->empty()) return Status::invalid("the agent has no resources to offer");
+  auto attributes = parse_attributes(options.attributes);
+  if (!attributes) return attributes.status();
+  auto agent = std::make_unique<AgentImpl>(io, std::move(options), std::move(resources).value(),
+                                           std::move(attributes).value());
+  CLUSTERCTL_RETURN_IF_ERROR(agent->start());
+  return std::unique_ptr<Agent>(std::move(agent));
+}
+
+AgentImpl::AgentImpl(asio::io_context& io, AgentOptions options, Resources resources,
+                     Attributes attributes)
+    : io_(io),
+      options_(std::move(options)),
+      resources_(std::move(resources)),
+      attributes_(std::move(attributes)),
+      watcher_(io),
+      forwarder_([this](const TaskStatus& status) { update_done(status); }),
+      link_(io, options_.master, options_.registration_backoff_max,
+            MasterLink::Callbacks{
+                [this] { return registration(); },
+                [this](const RpcConnectionPtr& connection, const RpcMessage& message,
+                       RpcResponder responder) {
+                  on_master_request(connection, message, std::move(responder));
+                },
+                [this](const RpcConnectionPtr& master) { forwarder_.resume(master); },
+                [this] { forwarder_.pause(); }}),
+      shutdown_timer_(io) {}
+
+AgentImpl::~AgentImpl() {
+  link_.stop();
+  if (server_) server_->stop();
+}
+
+Status AgentImpl::start() {
+  RpcHandlers handlers;
+  handlers.on_request = [this](const RpcConnectionPtr& connection, const RpcMessage& message,
+                               RpcResponder responder) {
+    on_request(connection, message, std::move(responder));
+  };
+  handlers.on_close = [this](const RpcConnectionPtr& connection, const Status& why) {
+    on_close(connection, why);
+  };
+  handlers.on_http = [this](const HttpRequest& request) { return on_http(request); };
+  RpcServerOptions server_options;
+  server_options.server_name = "clusterctl-agent";
+  auto server = rpc_listen(io_, options_.listen, std::move(handlers), server_options);
+  if (!server) return server.status();
+  server_ = std::move(server).value();
+  executor_address_ = local_address(server_->address());
+  LOG(kInfo) << "agent on " << options_.hostname << " offers " << resources_.to_string()
+             << (attributes_.empty() ? "" : " with attributes " + format_attributes(attributes_));
+  link_.start();
+  return Status::ok();
+}
+
+std::string AgentImpl::address() const {
+  return server_ ? server_->address() : "";
+}
+
+RegisterAgentCall AgentImpl::registration() const {
+  RegisterAgentCall call;
+  call.agent.hostname = options_.hostname;
+  call.agent.address = address();
+  call.agent.resources = resources_;
+  call.agent.attributes = attributes_;
+  for (const auto& [key, task] : live_tasks_) call.tasks.push_back(task);
+  return call;
+}
+
+// Requests on the connection to the master.
+void AgentImpl::on_master_request(const RpcConnectionPtr& connection, const RpcMessage& message,
+                                  RpcResponder responder) {
+  const std::string& method = message.method;
+  if (method == "agent.ping") {
+    responder.reply(empty_payload());
+  } else if (method == "agent.run_task") {
+    if (auto call = parse_params<RunTaskCall>(message, responder)) {
+      run_task(*call, std::move(responder));
+    }
+  } else if (method == "agent.kill_task") {
+    if (auto call = parse_params<KillTaskCall>(message, responder)) {
+      kill_task(*call, std::move(responder));
+    }
+  } else {
+    responder.fail(Status::not_found("unknown method '" + method + "'"));
+  }
+}
+
+// Requests on the agent's own port: from its executors.
+void AgentImpl::on_request(const RpcConnectionPtr& connection, const RpcMessage& message,
+                           RpcResponder responder) {
+  const std::string& method = message.method;
+  if (method == "executor.register") {
+    if (auto call = parse_params<RegisterExecutorCall>(message, responder)) {
+      register_executor(connection, *call, std::move(responder));
+    }
+  } else if (method == "executor.status_update") {
+    if (auto call = parse_params<StatusUpdateCall>(message, responder)) {
+      executor_update(connection, std::move(call->status), std::move(responder));
+    }
+  } else if (method == "agent.ping") {
+    responder.reply(empty_payload());
+  } else if (method == "agent.run_task" || method == "agent.kill_task") {
+    responder.fail(Status::failed_precondition(
+        method + " is taken only from the master, on the connection the agent registered on"));
+  } else {
+    responder.fail(Status::not_found("unknown method '" + method + "'"));
+  }
+}
+
+void AgentImpl::on_close(const RpcConnectionPtr& connection, const Status& why) {
+  for (auto& [container_id, executor] : executors_) {
+    if (executor->connection != connection) continue;
+    LOG(kInfo) << "executor of task " << executor->config.task.task_id
+               << " disconnected: " << why.message();
+    executor->connection.reset();
+  }
+}
+
+HttpResponse AgentImpl::on_http(const HttpRequest& request) const {
+  if (request.method != "GET") return http_error(405, "only GET is supported");
+  HttpResponse response;
+  if (request.path == "/health") {
+    response.body = "{\"status\":\"ok\"}";
+  } else if (request.path == "/state") {
+    response.body = state_json();
+  } else {
+    response = http_error(404, "no such endpoint; try /health or /state");
+  }
+  return response;
+}
+
+std::string AgentImpl::state_json() const {
+  AgentStateView view;
+  view.id = link_.agent_id();
+  view.hostname = options_.hostname;
+  view.address = address();
+  view.master = options_.master;
+  view.registered = link_.registered();
+  view.resources = resources_;
+  view.attributes = attributes_;
+  view.queued_updates = forwarder_.size();
+  for (const auto& [container_id, executor] : executors_) {
+    const ContainerConfig& config = executor->config;
+    view.executors.push_back({config.framework_id, config.executor_id, container_id,
+                              config.task.task_id, config.task.name, executor->state,
+                              config.sandbox, static_cast<int32_t>(executor->pid),
+                              executor->connection != nullptr});
+  }
+  Payload packed = pack_payload(view);
+  msgpack::object_handle handle = msgpack::unpack(packed.data(), packed.size());
+  return to_json(handle.get(), true);
+}
+
+// ---- Shutdown: kill every task, wait for the executors, flush, stop. ----
+
+void AgentImpl::shutdown(std::function<void()> done) {
+  if (shutting_down_) return;
+  shutting_down_ = true;
+  shutdown_done_ = std::move(done);
+  LOG(kInfo) << "shutting down: killing " << executors_.size() << " executors";
+  for (auto& [container_id, executor] : executors_) kill_executor(*executor, -1);
+  shutdown_timer_.start(options_.executor_shutdown_grace, [this] {
+    for (auto& [container_id, executor] : executors_) {
+      kill_for_good(*executor, "still running after the shutdown grace period");
+    }
+  });
+  shutdown_step();
+}
+
+void AgentImpl::shutdown_step() {
+  if (!shutting_down_ || !executors_.empty() || shutdown_finished_) return;
+  shutdown_timer_.cancel();
+  if (forwarder_.empty() || !link_.registered()) {
+    finish_shutdown();
+    return;
+  }
+  LOG(kInfo) << "sending " << forwarder_.size() << " status updates before stopping";
+  shutdown_timer_.start(kShutdownFlushTimeout, [this] {
+    LOG(kWarning) << forwarder_.size() << " status updates could not be sent to the master";
+    finish_shutdown();
+  });
+  forwarder_.when_empty([this] { finish_shutdown(); });
+}
+
+void AgentImpl::finish_shutdown() {
+  if (shutdown_finished_) return;
+  shutdown_finished_ = true;
+  shutdown_timer_.cancel();
+  link_.stop();
+  forwarder_.pause();
+  if (server_) server_->stop();
+  LOG(kInfo) << "agent shut down";
+  if (shutdown_done_) std::exchange(shutdown_done_, nullptr)();
+}
+
+}  // namespace clusterctl

@@ -1,0 +1,292 @@
+// Executors: launch (sandbox, ContainerLauncher, spawn), registration, their
+// status updates, kills and exits.
+#include <signal.h>
+#include <unistd.h>
+
+#include "core/ids.hpp"
+#include "core/log.hpp"
+#include "core/task_status.hpp"
+#include "daemons/agent/agent_impl.hpp"
+#include "daemons/agent/sandbox.hpp"
+
+namespace clusterctl {
+
+namespace {
+
+// After the grace period, an executor gets this long to report its task's end.
+constexpr int64_t kKillSlackMillis = 5000;
+constexpr Duration kExecutorCallTimeout{5000};
+
+// The task runs in its own session under the executor: the executor's child
+// that leads its own process group.
+pid_t find_task_group(pid_t executor_pid) {
+  for (pid_t child : child_pids(executor_pid)) {
+    if (::getpgid(child) == child) return child;
+  }
+  return 0;
+}
+
+void kill_group(pid_t pgid) {
+  Status killed = signal_group(pgid, SIGKILL);
+  if (!killed) {
+    LOG(kWarning) << killed.message();
+  }
+}
+
+}  // namespace
+
+void AgentImpl::run_task(const RunTaskCall& call, RpcResponder responder) {
+  if (shutting_down_) {
+    responder.fail(Status::unavailable("agent " + link_.agent_id() + " is shutting down"));
+    return;
+  }
+  std::string key = agent_task_key(call.framework_id, call.task.task_id);
+  if (live_tasks_.count(key) > 0) {
+    responder.fail(Status::already_exists("task " + call.task.task_id + " of framework " +
+                                          call.framework_id + " is already on this agent"));
+    return;
+  }
+  Status launched = launch(call);
+  if (!launched) {
+    LOG(kError) << "cannot launch task " << call.task.task_id << ": " << launched.message();
+    responder.fail(launched);
+    return;
+  }
+  responder.reply(empty_payload());
+}
+
+// The container of a new executor: ids, its sandbox (created here) and its command line.
+StatusOr<ContainerConfig> AgentImpl::container_config(const RunTaskCall& call) const {
+  ContainerConfig config;
+  config.container_id = new_id("container");
+  config.framework_id = call.framework_id;
+  config.executor_id = call.executor_id.empty() ? call.task.task_id : call.executor_id;
+  config.task = call.task;
+  config.task.agent_id = link_.agent_id();
+  SandboxId sandbox_id{link_.agent_id(), config.framework_id, config.executor_id,
+                       config.container_id};
+  auto sandbox = create_sandbox(options_.work_dir, sandbox_id);
+  if (!sandbox) return sandbox.status();
+  config.sandbox = *sandbox;
+  config.log_path = config.sandbox + "/executor.log";
+  // clang-format off
+  config.argv = {options_.executor_binary, "executor",
+                 "--agent", executor_address_,
+                 "--framework-id", config.framework_id,
+                 "--executor-id", config.executor_id,
+                 "--container-id", config.container_id,
+                 "--sandbox", config.sandbox};
+  // clang-format on
+  config.env = current_environment();
+  return config;
+}
+
+// prepare, spawn, watch, isolate: the executor runs once this returns OK.
+Status AgentImpl::launch(const RunTaskCall& call) {
+  auto config_or = container_config(call);
+  if (!config_or) return config_or.status();
+  auto executor = std::make_unique<ExecutorRecord>(io_);
+  executor->config = std::move(config_or).value();
+  const ContainerConfig& config = executor->config;
+
+  Status prepared = launcher_.prepare(config);
+  StatusOr<pid_t> pid = prepared ? launcher_.spawn(config) : StatusOr<pid_t>(prepared);
+  if (!pid) {
+    launcher_.cleanup(config);
+    return pid.status();
+  }
+  executor->pid = *pid;
+  std::string container_id = config.container_id;
+  Status watched = watcher_.watch_group(
+      *pid, [this, container_id](const ExitStatus& exit) { executor_exited(container_id, exit); });
+  if (!watched) {
+    LOG(kError) << watched.message();  // cannot happen for a fresh child
+  }
+  Status isolated = launcher_.isolate(config, *pid);
+  if (!isolated) {
+    executor->launch_failed = true;  // reaped and forgotten when it exits
+    kill_group(*pid);
+    executors_[container_id] = std::move(executor);
+    return isolated;
+  }
+  live_tasks_[agent_task_key(config.framework_id, config.task.task_id)] =
+      AgentTask{config.framework_id, config.task, "STAGING"};
+  LOG(kInfo) << "launched executor " << config.executor_id << " (pid " << *pid << ") for task "
+             << config.task.task_id << " of framework " << config.framework_id << " in "
+             << config.sandbox;
+  executors_[container_id] = std::move(executor);
+  return Status::ok();
+}
+
+void AgentImpl::register_executor(const RpcConnectionPtr& connection,
+                                  const RegisterExecutorCall& call, RpcResponder responder) {
+  auto found = executors_.find(call.container_id);
+  if (found == executors_.end() || found->second->launch_failed ||
+      found->second->config.framework_id != call.framework_id ||
+      found->second->config.executor_id != call.executor_id) {
+    responder.fail(Status::not_found("no executor " + call.executor_id + " of framework " +
+                                     call.framework_id + " in container " + call.container_id +
+                                     " on this agent"));
+    return;
+  }
+  ExecutorRecord& executor = *found->second;
+  if (call.pid != executor.pid) {
+    LOG(kWarning) << "executor " << call.executor_id << " says its pid is " << call.pid
+                  << "; the agent started " << executor.pid;
+  }
+  executor.connection = connection;
+  LOG(kInfo) << "executor " << call.executor_id << " registered";
+  responder.reply(
+      pack_payload(RegisterExecutorReply{executor.config.task, executor.config.sandbox}));
+}
+
+void AgentImpl::executor_update(const RpcConnectionPtr& connection, TaskStatus status,
+                                RpcResponder responder) {
+  ExecutorRecord* executor = nullptr;
+  for (auto& [container_id, record] : executors_) {
+    if (record->connection == connection) executor = record.get();
+  }
+  if (executor == nullptr) {
+    responder.fail(Status::failed_precondition("call executor.register before sending updates"));
+    return;
+  }
+  auto state = parse_task_state(status.state);
+  if (!state) {
+    responder.fail(Status::invalid(state.status().message()));
+    return;
+  }
+  if (status.task_id != executor->config.task.task_id) {
+    responder.fail(Status::invalid("this executor runs task " + executor->config.task.task_id +
+                                   ", not " + status.task_id));
+    return;
+  }
+  if (*state == TaskState::kRunning && executor->task_group == 0) {
+    executor->task_group = find_task_group(executor->pid);
+  }
+  forward_update(*executor, std::move(status));
+  responder.reply(empty_payload());
+}
+
+void AgentImpl::forward_update(ExecutorRecord& executor, TaskStatus status) {
+  const ContainerConfig& config = executor.config;
+  if (executor.terminal) {
+    LOG(kWarning) << "ignoring " << status.state << " for task " << config.task.task_id
+                  << ": it already ended as " << executor.state;
+    return;
+  }
+  status.task_id = config.task.task_id;
+  status.framework_id = config.framework_id;
+  status.executor_id = config.executor_id;
+  status.agent_id = link_.agent_id();
+  if (status.uuid.empty()) status.uuid = new_id("update");
+  auto state = parse_task_state(status.state);
+  executor.terminal = state.is_ok() && is_terminal(*state);
+  executor.state = status.state;
+  live_tasks_[agent_task_key(config.framework_id, config.task.task_id)].state = status.state;
+  LOG(kInfo) << "task " << config.task.task_id << " is " << status.state
+             << (status.reason.empty() ? "" : " (" + status.reason + ")");
+  forwarder_.push(std::move(status));
+}
+
+// The master has the update: a task it knows ended is no longer reported.
+void AgentImpl::update_done(const TaskStatus& status) {
+  auto task = live_tasks_.find(agent_task_key(status.framework_id, status.task_id));
+  if (task == live_tasks_.end()) return;
+  auto state = parse_task_state(task->second.state);
+  if (state.is_ok() && is_terminal(*state)) live_tasks_.erase(task);
+}
+
+void AgentImpl::executor_exited(const std::string& container_id, const ExitStatus& exit) {
+  auto found = executors_.find(container_id);
+  if (found == executors_.end()) return;
+  ExecutorRecord& executor = *found->second;
+  executor.kill_deadline.cancel();
+  LOG(kInfo) << "executor " << executor.config.executor_id << " (pid " << executor.pid << ") "
+             << exit.describe();
+  if (!executor.launch_failed && !executor.terminal) {
+    // The executor can no longer clean up after itself.
+    if (executor.task_group != 0) kill_group(executor.task_group);
+    std::string message = "executor " + exit.describe();
+    forward_update(executor,
+                   executor.kill_requested
+                       ? make_status(executor, TaskState::kKilled, "killed", message)
+                       : make_status(executor, TaskState::kFailed, "executor terminated", message));
+  }
+  launcher_.cleanup(executor.config);
+  executors_.erase(found);
+  shutdown_step();
+}
+
+void AgentImpl::kill_task(const KillTaskCall& call, RpcResponder responder) {
+  ExecutorRecord* executor = find_executor(call.framework_id, call.task_id);
+  if (executor == nullptr) {
+    if (live_tasks_.count(agent_task_key(call.framework_id, call.task_id)) > 0) {
+      responder.reply(empty_payload());  // it has ended; the master is being told
+    } else {
+      responder.fail(Status::not_found("task " + call.task_id + " of framework " +
+                                       call.framework_id + " is not on this agent"));
+    }
+    return;
+  }
+  responder.reply(empty_payload());
+  kill_executor(*executor, call.grace_millis);
+}
+
+void AgentImpl::kill_executor(ExecutorRecord& executor, int64_t grace_millis) {
+  if (executor.terminal || executor.launch_failed) return;  // it is ending by itself
+  const ContainerConfig& config = executor.config;
+  int64_t grace = grace_millis >= 0 ? grace_millis : config.task.kill_grace_millis;
+  executor.kill_requested = true;
+  if (!executor.connection || !executor.connection->is_open()) {
+    kill_for_good(executor, "its executor is not connected");
+    return;
+  }
+  LOG(kInfo) << "killing task " << config.task.task_id << " (grace "
+             << format_duration(Duration(grace)) << ")";
+  std::string container_id = config.container_id;
+  auto escalate = [this, container_id](const std::string& why) {
+    auto found = executors_.find(container_id);
+    if (found != executors_.end()) kill_for_good(*found->second, why);
+  };
+  KillTaskCall call{config.framework_id, config.task.task_id, grace};
+  executor.connection->call("executor.kill_task", pack_payload(call), kExecutorCallTimeout,
+                            [escalate](StatusOr<RpcValue> reply) {
+                              if (!reply) escalate("executor: " + reply.status().message());
+                            });
+  if (!executor.kill_deadline.pending()) {
+    executor.kill_deadline.start(Duration(grace + kKillSlackMillis), [escalate] {
+      escalate("it is still running after its grace period");
+    });
+  }
+}
+
+// SIGKILL to the task's group and the executor's; the exit reports KILLED.
+void AgentImpl::kill_for_good(ExecutorRecord& executor, const std::string& why) {
+  LOG(kWarning) << "killing executor " << executor.config.executor_id << " and task "
+                << executor.config.task.task_id << " with SIGKILL: " << why;
+  executor.kill_requested = true;
+  executor.kill_deadline.cancel();
+  if (executor.task_group == 0) executor.task_group = find_task_group(executor.pid);
+  if (executor.task_group != 0) kill_group(executor.task_group);
+  kill_group(executor.pid);
+}
+
+ExecutorRecord* AgentImpl::find_executor(const std::string& framework_id,
+                                         const std::string& task_id) {
+  for (auto& [container_id, executor] : executors_) {
+    if (executor->config.framework_id == framework_id && executor->config.task.task_id == task_id &&
+        !executor->launch_failed) {
+      return executor.get();
+    }
+  }
+  return nullptr;
+}
+
+TaskStatus AgentImpl::make_status(const ExecutorRecord& executor, TaskState state,
+                                  const std::string& reason, const std::string& message) const {
+  return make_task_status({executor.config.task.task_id, executor.config.framework_id,
+                           link_.agent_id(), executor.config.executor_id},
+                          state, reason, message);
+}
+
+}  // namespace clusterctl

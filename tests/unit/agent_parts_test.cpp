@@ -1,0 +1,308 @@
+// The agent's and the command executor's pure parts: sandbox paths and the
+// latest link, resource detection, the status update queue (against a fake
+// connection), the container launch hooks, and what a task's command becomes.
+#include <sched.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <optional>
+
+#include "daemons/agent/container_launcher.hpp"
+#include "daemons/agent/resource_detection.hpp"
+#include "daemons/agent/sandbox.hpp"
+#include "daemons/agent/status_forwarder.hpp"
+#include "daemons/executor/task_command.hpp"
+
+namespace clusterctl {
+namespace {
+
+std::filesystem::path fresh_dir(const std::string& name) {
+  auto dir = std::filesystem::temp_directory_path() /
+             ("agent_parts_test." + std::to_string(::getpid()) + "." + name);
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+// ---- Sandboxes ----
+
+TEST(SandboxTest, PathsFollowTheOnDiskLayout) {
+  SandboxId id{"agent-1", "fw-1", "exec-1", "container-1"};
+  EXPECT_EQ(sandbox_runs_dir("/w", id), "/w/agents/agent-1/frameworks/fw-1/executors/exec-1/runs");
+  EXPECT_EQ(sandbox_dir("/w", id),
+            "/w/agents/agent-1/frameworks/fw-1/executors/exec-1/runs/container-1");
+}
+
+TEST(SandboxTest, CreatesTheSandboxAndPointsLatestAtTheNewestRun) {
+  auto work = fresh_dir("sandbox");
+  SandboxId first{"agent-1", "fw-1", "exec-1", "container-a"};
+  auto dir = create_sandbox(work.string(), first);
+  ASSERT_TRUE(dir.is_ok()) << dir.status().message();
+  EXPECT_TRUE(std::filesystem::is_directory(*dir));
+  std::string latest = sandbox_runs_dir(work.string(), first) + "/latest";
+  EXPECT_EQ(std::filesystem::read_symlink(latest), "container-a");
+
+  SandboxId second = first;
+  second.container_id = "container-b";
+  ASSERT_TRUE(create_sandbox(work.string(), second).is_ok());
+  EXPECT_EQ(std::filesystem::read_symlink(latest), "container-b");
+  EXPECT_TRUE(std::filesystem::is_directory(sandbox_dir(work.string(), first)));
+  // Only the two runs and the link: no temporary link is left behind.
+  EXPECT_EQ(
+      std::distance(std::filesystem::directory_iterator(sandbox_runs_dir(work.string(), first)),
+                    std::filesystem::directory_iterator()),
+      3);
+  std::filesystem::remove_all(work);
+}
+
+TEST(SandboxTest, RefusesIdsThatWouldLeaveTheWorkDir) {
+  auto work = fresh_dir("sandbox_ids");
+  for (SandboxId id : {SandboxId{"agent-1", "..", "e", "c"}, SandboxId{"agent-1", "f", "a/b", "c"},
+                       SandboxId{"", "f", "e", "c"}, SandboxId{"agent-1", "f", "e", "latest"}}) {
+    auto dir = create_sandbox(work.string(), id);
+    EXPECT_FALSE(dir.is_ok()) << *dir;
+  }
+  EXPECT_TRUE(std::filesystem::is_empty(work));
+  std::filesystem::remove_all(work);
+}
+
+// ---- Resource detection ----
+
+TEST(ResourceDetectionTest, ReadsMemTotal) {
+  auto mb = meminfo_total_mb("MemFree:  100 kB\nMemTotal:       16314544 kB\n");
+  ASSERT_TRUE(mb.is_ok());
+  EXPECT_EQ(*mb, 15932u);
+  EXPECT_FALSE(meminfo_total_mb("MemFree: 1 kB\n").is_ok());
+}
+
+TEST(ResourceDetectionTest, ReservesAQuarterUpToOneGigabyte) {
+  EXPECT_EQ(after_reserve_mb(16384), 15360u);
+  EXPECT_EQ(after_reserve_mb(2048), 1536u);
+  EXPECT_EQ(after_reserve_mb(0), 0u);
+}
+
+TEST(ResourceDetectionTest, DetectsThisMachine) {
+  auto work = fresh_dir("detect");
+  auto resources = detect_resources(work.string());
+  ASSERT_TRUE(resources.is_ok()) << resources.status().message();
+  cpu_set_t set;
+  ASSERT_EQ(sched_getaffinity(0, sizeof(set), &set), 0);
+  EXPECT_EQ(resources->scalar("cpus"), CPU_COUNT(&set));
+  EXPECT_GT(resources->scalar("mem"), 0);
+  EXPECT_GT(resources->scalar("disk"), 0);
+  EXPECT_NE(resources->to_string().find("ports:[31000-32000]"), std::string::npos);
+  EXPECT_FALSE(detect_resources((work / "missing").string()).is_ok());
+  std::filesystem::remove_all(work);
+}
+
+// ---- The status update queue ----
+
+// Records calls; the test answers them.
+class FakeConnection : public RpcConnection {
+ public:
+  struct Call {
+    std::string method;
+    TaskStatus status;
+    RpcCallback done;
+  };
+  void call(const std::string& method, const Payload& params, Duration, RpcCallback done) override {
+    msgpack::object_handle handle = msgpack::unpack(params.data(), params.size());
+    calls.push_back({method, handle.get().as<StatusUpdateCall>().status, std::move(done)});
+  }
+  void notify(const std::string&, const Payload&) override {}
+  void close(const std::string&) override { open = false; }
+  bool is_open() const override { return open; }
+  std::string peer_address() const override { return "fake:1"; }
+  uint64_t id() const override { return 1; }
+  void send_response(uint32_t, const Status&, const Payload&) override {}
+
+  // Answers the oldest unanswered call.
+  void answer(StatusOr<RpcValue> reply) {
+    Call call = std::move(calls.front());
+    calls.erase(calls.begin());
+    call.done(std::move(reply));
+  }
+
+  std::vector<Call> calls;
+  bool open = true;
+};
+
+TaskStatus update(const std::string& task, const std::string& state) {
+  TaskStatus status;
+  status.task_id = task;
+  status.state = state;
+  return status;
+}
+
+RpcValue ok_reply() {
+  return RpcValue{msgpack::object(), nullptr};
+}
+
+TEST(StatusForwarderTest, SendsOneAtATimeInOrder) {
+  std::vector<std::string> done;
+  StatusForwarder forwarder(
+      [&](const TaskStatus& s) { done.push_back(s.task_id + ":" + s.state); });
+  auto master = std::make_shared<FakeConnection>();
+  forwarder.push(update("a", "STARTING"));  // queued: no master yet
+  forwarder.resume(master);
+  forwarder.push(update("b", "STARTING"));
+  forwarder.push(update("a", "RUNNING"));
+  ASSERT_EQ(master->calls.size(), 1u);
+  EXPECT_EQ(master->calls[0].method, "agent.status_update");
+  EXPECT_EQ(master->calls[0].status.task_id, "a");
+  master->answer(ok_reply());
+  ASSERT_EQ(master->calls.size(), 1u);
+  EXPECT_EQ(master->calls[0].status.task_id, "b");
+  master->answer(ok_reply());
+  master->answer(ok_reply());
+  EXPECT_EQ(done, (std::vector<std::string>{"a:STARTING", "b:STARTING", "a:RUNNING"}));
+  EXPECT_TRUE(forwarder.empty());
+}
+
+TEST(StatusForwarderTest, KeepsTheQueueAcrossADisconnectionAndResendsFirst) {
+  std::vector<std::string> done;
+  StatusForwarder forwarder([&](const TaskStatus& s) { done.push_back(s.state); });
+  auto first = std::make_shared<FakeConnection>();
+  forwarder.resume(first);
+  forwarder.push(update("a", "RUNNING"));
+  forwarder.push(update("a", "FINISHED"));
+  first->answer(Status::unavailable("connection closed"));
+  forwarder.pause();
+  EXPECT_EQ(forwarder.size(), 2u);
+
+  auto second = std::make_shared<FakeConnection>();
+  forwarder.resume(second);
+  ASSERT_EQ(second->calls.size(), 1u);
+  EXPECT_EQ(second->calls[0].status.state, "RUNNING");
+  second->answer(Status::timeout("slow master"));  // resent
+  ASSERT_EQ(second->calls.size(), 1u);
+  EXPECT_EQ(second->calls[0].status.state, "RUNNING");
+  second->answer(ok_reply());
+  second->answer(ok_reply());
+  EXPECT_EQ(done, (std::vector<std::string>{"RUNNING", "FINISHED"}));
+}
+
+TEST(StatusForwarderTest, IgnoresAnswersFromAnOldConnection) {
+  int done = 0;
+  StatusForwarder forwarder([&](const TaskStatus&) { ++done; });
+  auto old_master = std::make_shared<FakeConnection>();
+  forwarder.resume(old_master);
+  forwarder.push(update("a", "RUNNING"));
+  auto new_master = std::make_shared<FakeConnection>();
+  forwarder.resume(new_master);  // re-registered before the old call was answered
+  old_master->answer(ok_reply());
+  EXPECT_EQ(done, 0);
+  ASSERT_EQ(new_master->calls.size(), 1u);
+  new_master->answer(ok_reply());
+  EXPECT_EQ(done, 1);
+}
+
+TEST(StatusForwarderTest, DropsARefusedUpdateAndTellsWhenDrained) {
+  std::vector<std::string> done;
+  StatusForwarder forwarder([&](const TaskStatus& s) { done.push_back(s.state); });
+  auto master = std::make_shared<FakeConnection>();
+  forwarder.resume(master);
+  forwarder.push(update("a", "BOGUS"));
+  forwarder.push(update("a", "FAILED"));
+  bool drained = false;
+  forwarder.when_empty([&] { drained = true; });
+  master->answer(Status::invalid("bad state"));
+  EXPECT_FALSE(drained);
+  master->answer(ok_reply());
+  EXPECT_TRUE(drained);
+  EXPECT_EQ(done, (std::vector<std::string>{"BOGUS", "FAILED"}));
+}
+
+// ---- Container launch hooks ----
+
+class RecordingHook : public ContainerHook {
+ public:
+  RecordingHook(std::string name, std::vector<std::string>* log, bool fail_prepare = false)
+      : name_(std::move(name)), log_(log), fail_prepare_(fail_prepare) {}
+  std::string name() const override { return name_; }
+  Status prepare(const ContainerConfig&) override {
+    log_->push_back("prepare " + name_);
+    return fail_prepare_ ? Status::io_error("no artifact") : Status::ok();
+  }
+  Status isolate(const ContainerConfig&, pid_t) override {
+    log_->push_back("isolate " + name_);
+    return Status::ok();
+  }
+  void cleanup(const ContainerConfig&) override { log_->push_back("cleanup " + name_); }
+
+ private:
+  std::string name_;
+  std::vector<std::string>* log_;
+  bool fail_prepare_;
+};
+
+TEST(ContainerLauncherTest, RunsHooksInOrderAndCleansUpInReverse) {
+  std::vector<std::string> log;
+  std::vector<std::unique_ptr<ContainerHook>> hooks;
+  hooks.push_back(std::make_unique<RecordingHook>("fetcher", &log));
+  hooks.push_back(std::make_unique<RecordingHook>("cgroups", &log));
+  ContainerLauncher launcher(std::move(hooks));
+  ContainerConfig config;
+  ASSERT_TRUE(launcher.prepare(config).is_ok());
+  ASSERT_TRUE(launcher.isolate(config, 1).is_ok());
+  launcher.cleanup(config);
+  EXPECT_EQ(log,
+            (std::vector<std::string>{"prepare fetcher", "prepare cgroups", "isolate fetcher",
+                                      "isolate cgroups", "cleanup cgroups", "cleanup fetcher"}));
+}
+
+TEST(ContainerLauncherTest, AFailingHookIsNamed) {
+  std::vector<std::string> log;
+  std::vector<std::unique_ptr<ContainerHook>> hooks;
+  hooks.push_back(std::make_unique<RecordingHook>("fetcher", &log, /*fail_prepare=*/true));
+  ContainerLauncher launcher(std::move(hooks));
+  Status prepared = launcher.prepare(ContainerConfig{});
+  EXPECT_EQ(prepared.message(), "prepare (fetcher): no artifact");
+  EXPECT_EQ(prepared.kind(), ErrorKind::kIoError);
+}
+
+// ---- The command executor's task command ----
+
+TEST(TaskCommandTest, ShellOrArgv) {
+  CommandInfo command;
+  command.value = "echo $HOME";
+  EXPECT_EQ(task_argv(command), (std::vector<std::string>{"/bin/sh", "-c", "echo $HOME"}));
+  command.shell = false;
+  command.value = "/bin/echo";
+  command.arguments = {"a;b", "$HOME"};
+  EXPECT_EQ(task_argv(command), (std::vector<std::string>{"/bin/echo", "a;b", "$HOME"}));
+}
+
+TEST(TaskCommandTest, EnvironmentLayers) {
+  TaskInfo task;
+  task.task_id = "t1";
+  task.agent_id = "agent-1";
+  task.command.environment = {
+      {"PATH", "/opt/bin"}, {"GREETING", "hola"}, {"CLUSTERCTL_TASK_ID", "spoofed"}};
+  auto env = task_environment({"PATH=/usr/bin", "HOME=/root"}, task, "fw-1", "/sandbox");
+  EXPECT_EQ(env, (std::vector<std::string>{"PATH=/opt/bin", "HOME=/root", "CLUSTERCTL_TASK_ID=t1",
+                                           "GREETING=hola", "CLUSTERCTL_SANDBOX=/sandbox",
+                                           "CLUSTERCTL_FRAMEWORK_ID=fw-1",
+                                           "CLUSTERCTL_AGENT_ID=agent-1"}));
+}
+
+TEST(TaskCommandTest, OutcomeOfAnExit) {
+  ExitStatus ok;
+  EXPECT_EQ(task_outcome(ok, false).state, TaskState::kFinished);
+  ExitStatus three{3, 0};
+  TaskOutcome failed = task_outcome(three, false);
+  EXPECT_EQ(failed.state, TaskState::kFailed);
+  EXPECT_EQ(failed.reason, "command exited non-zero");
+  EXPECT_EQ(failed.message, "exited with status 3");
+  ExitStatus killed{137, 9};
+  EXPECT_EQ(task_outcome(killed, false).reason, "command killed by signal");
+  TaskOutcome requested = task_outcome(killed, true);
+  EXPECT_EQ(requested.state, TaskState::kKilled);
+  EXPECT_EQ(requested.reason, "killed");
+  EXPECT_EQ(task_outcome(ok, true).state, TaskState::kKilled);
+}
+
+}  // namespace
+}  // namespace clusterctl
