@@ -1,0 +1,60 @@
+// clusterctl agent: runs the agent daemon until SIGTERM or SIGINT, which kill
+// its tasks and wait for their executors before it exits.
+#include <memory>
+
+#include "cmd/commands.hpp"
+#include "cmd/daemon_runner.hpp"
+#include "cmd/flags.hpp"
+#include "core/asio.hpp"
+#include "daemons/agent/agent.hpp"
+
+namespace clusterctl::cmd {
+
+void setup_agent(CLI::App& app) {
+  auto options = std::make_shared<AgentOptions>();
+  clusterctl::AgentOptions& daemon = options->daemon;
+  add_master_flag(app, daemon.master);
+  app.add_option("--listen", daemon.listen,
+                 "host:port for RPC and HTTP; port 0 picks one (see WORK_DIR/agent.address)")
+      ->type_name("ADDR")
+      ->capture_default_str();
+  app.add_option("--work-dir", daemon.work_dir,
+                 "Directory for sandboxes and agent.address; created if missing")
+      ->type_name("DIR")
+      ->required();
+  app.add_option("--resources", daemon.resources,
+                 "What to offer, e.g. 'cpus:2;mem:1024;ports:[31000-32000]' (default: "
+                 "this machine's cpus, mem, disk)")
+      ->type_name("RESOURCES")
+      ->check(resources_validator());
+  app.add_option("--attributes", daemon.attributes,
+                 "Attributes shown in offers, e.g. 'rack:r1;zone:z2' (default: none)")
+      ->type_name("ATTRIBUTES")
+      ->check(attributes_validator());
+  app.add_option("--hostname", daemon.hostname,
+                 "Host name to report (default: this machine's host name)")
+      ->type_name("NAME");
+  add_duration_flag(app, "--registration-backoff-max", daemon.registration_backoff_max,
+                    "Longest wait between attempts to reach the master");
+  add_duration_flag(app, "--executor-shutdown-grace", daemon.executor_shutdown_grace,
+                    "On shutdown, time executors get to exit before SIGKILL");
+  add_log_level_flag(app, options->log_level);
+  set_run(app, options, &run_agent);
+}
+
+int run_agent(const AgentOptions& options) {
+  set_log_component("agent");
+  set_log_level(options.log_level);
+  prepare_work_dir(options.daemon.work_dir, "agent");
+  asio::io_context io;
+  StatusOr<std::unique_ptr<Agent>> agent = Agent::create(io, options.daemon);
+  if (!agent) {
+    print_error("agent", agent.status().message());
+    return 1;
+  }
+  // The agent kills its tasks and waits for their executors before it stops.
+  return run_daemon(io, "agent", options.daemon.work_dir, (*agent)->address(),
+                    [&](std::function<void()> stopped) { (*agent)->shutdown(stopped); });
+}
+
+}  // namespace clusterctl::cmd

@@ -1,0 +1,55 @@
+// The built-in command scheduler behind `clusterctl execute`: a framework that
+// runs one command as one task and reports what became of it.
+//
+// It connects to the master (the first reachable address of a comma list),
+// subscribes as a framework, accepts the first offer that fits the task and
+// declines the others, then suppresses offers. Each state transition of the
+// task is printed to stderr ("execute: task ID is RUNNING"). SIGINT/SIGTERM
+// kill a placed task and wait for its terminal update. Everything is driven
+// by events on one io_context owned by the scheduler: nothing sleeps or polls.
+// Single-threaded.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "core/duration.hpp"
+#include "core/messages.hpp"
+#include "core/resources.hpp"
+#include "core/task_state.hpp"
+
+namespace clusterctl::cmd {
+
+struct CommandSchedulerOptions {
+  std::string master = "127.0.0.1:5050";  // host:port or a comma list
+  std::string name;                       // the task's name
+  CommandInfo command;
+  Resources resources;
+  std::string role = "*";
+  std::string framework_name = "clusterctl-execute";
+  Duration kill_after{3000};        // the task's grace between SIGTERM and SIGKILL
+  std::optional<Duration> timeout;  // give up when no offer fits within this; unset: never
+  Duration connect_timeout{10000};  // per master address
+  bool handle_signals = true;       // SIGINT/SIGTERM kill the task (tests may turn this off)
+};
+
+// Runs until the task reaches a terminal state (or execute gives up) and
+// returns the exit code for `execute`: the task's own exit code when it ran
+// (128+N when signal N ended it), otherwise 1 with the reason on stderr.
+int run_command_scheduler(const CommandSchedulerOptions& options);
+
+// Pure helpers, exposed for tests.
+
+// Whether execute stops following its task in this state: the terminal states
+// and also UNREACHABLE (the agent may return, but execute does not wait).
+bool ends_execute(TaskState state);
+// The exit code for a final status: its exit code when set (never 0 unless the
+// task FINISHED), 0 for FINISHED, otherwise 1.
+int exit_code_for(const TaskStatus& status);
+// A task id prefix from a task name: characters outside [A-Za-z0-9_.-] become
+// '-', at most 64 of them, "task" when nothing is left.
+std::string task_id_prefix(const std::string& name);
+// The line printed for a transition: "task ID is FAILED: REASON (MESSAGE)".
+std::string describe_status(const TaskStatus& status);
+
+}  // namespace clusterctl::cmd

@@ -1,0 +1,42 @@
+// clusterctl executor (hidden): the built-in command executor. An agent starts
+// it for each task; it connects back to the agent and runs the task's command.
+#include <memory>
+
+#include "cmd/commands.hpp"
+#include "cmd/flags.hpp"
+#include "daemons/executor/command_executor.hpp"
+
+namespace clusterctl::cmd {
+
+void setup_executor(CLI::App& app) {
+  auto options = std::make_shared<ExecutorOptions>();
+  app.add_option("--agent", options->agent, "host:port of the agent that started this executor")
+      ->type_name("ADDR")
+      ->required();
+  app.add_option("--framework-id", options->framework_id, "Framework the task belongs to")
+      ->type_name("ID")
+      ->required();
+  app.add_option("--executor-id", options->executor_id, "This executor's id, given by the agent")
+      ->type_name("ID")
+      ->required();
+  app.add_option("--container-id", options->container_id, "Container (run) id, given by the agent")
+      ->type_name("ID")
+      ->required();
+  app.add_option("--sandbox", options->sandbox,
+                 "Sandbox: the task's working directory, holding stdout and stderr")
+      ->type_name("DIR")
+      ->required();
+  set_run(app, options, &run_executor);
+}
+
+int run_executor(const ExecutorOptions& options) {
+  CommandExecutorOptions executor;
+  executor.agent = options.agent;
+  executor.framework_id = options.framework_id;
+  executor.executor_id = options.executor_id;
+  executor.container_id = options.container_id;
+  executor.sandbox = options.sandbox;
+  return run_command_executor(executor);
+}
+
+}  // namespace clusterctl::cmd

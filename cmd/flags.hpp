@@ -1,0 +1,72 @@
+// Flags and helpers shared by the subcommands: --master with its environment
+// default, duration and log-level flags that reject bad text while parsing (a
+// usage error, exit 2), one-line error output and atomic small-file writes.
+// Main thread only.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "core/duration.hpp"
+#include "core/log.hpp"
+#include "core/status.hpp"
+
+namespace clusterctl::cmd {
+
+// $CLUSTERCTL_MASTER if set and not empty, else "127.0.0.1:5050".
+std::string default_master();
+
+// --master ADDR, defaulting to default_master().
+CLI::Option* add_master_flag(CLI::App& app, std::string& target);
+
+// A duration flag ("500ms", "10s", "5m"); `target` keeps its value when the
+// flag is absent, and that value is shown as the default.
+CLI::Option* add_duration_flag(CLI::App& app, const std::string& name, Duration& target,
+                               const std::string& help);
+// The same for a duration with no default (unset until given).
+CLI::Option* add_duration_flag(CLI::App& app, const std::string& name,
+                               std::optional<Duration>& target, const std::string& help);
+
+// --log-level debug|info|warning|error.
+CLI::Option* add_log_level_flag(CLI::App& app, LogLevel& target);
+const char* log_level_name(LogLevel level);
+
+// A CLI11 validator from a check that returns a Status; its message becomes the
+// usage error ("--timeout: invalid duration 'x': ...").
+CLI::Validator make_validator(std::function<Status(const std::string&)> check);
+// Checks the resources syntax ("cpus:2;mem:1024").
+CLI::Validator resources_validator();
+// Checks an agent attributes list ("rack:r1;zone:z").
+CLI::Validator attributes_validator();
+// Checks a role name ("*", "ops", "eng/ml").
+CLI::Validator role_validator();
+
+// Makes `app` call run(*options) once it has been parsed. A non-zero exit code
+// leaves through CLI::RuntimeError, which main() turns into the process's exit
+// code.
+template <typename Options>
+void set_run(CLI::App& app, std::shared_ptr<Options> options, int (*run)(const Options&)) {
+  app.callback([options, run] {
+    int code = run(*options);
+    if (code != 0) throw CLI::RuntimeError(code);
+  });
+}
+
+// Writes "clusterctl COMMAND: MESSAGE\n" to stderr in one write.
+void print_error(const std::string& command, const std::string& message);
+// Writes MESSAGE plus a newline to stderr in one write.
+void print_line(const std::string& message);
+
+// Why a connection failed, without the address: rpc_connect's "cannot connect
+// to HOST:PORT: Connection refused" becomes "Connection refused".
+std::string connect_error_reason(const Status& status);
+
+// Writes `content` to `path` so that readers see the old file or the whole new
+// one: a temporary file next to it, fsync, rename, fsync of the directory.
+Status write_file_atomic(const std::string& path, const std::string& content);
+
+}  // namespace clusterctl::cmd

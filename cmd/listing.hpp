@@ -1,0 +1,54 @@
+// What the listing subcommands (tasks, agents, offers, frameworks) share: the
+// --master/--json/--timeout flags, one read-only "state.*" call to the master,
+// and the output as pretty JSON or as a table. Main thread only.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "cmd/commands.hpp"
+#include "cmd/flags.hpp"
+#include "cmd/table.hpp"
+#include "core/rpc/message.hpp"
+#include "core/status.hpp"
+
+namespace clusterctl::cmd {
+
+// Declares --master, --json and --timeout; `what` names the listed things.
+void add_list_flags(CLI::App& app, ListOptions& options, const std::string& what);
+
+// Connects to the master and calls `method` with an empty map. On failure,
+// prints one line ("clusterctl COMMAND: cannot reach master at ...") and
+// returns the error.
+StatusOr<RpcValue> query_master(const std::string& command, const std::string& method,
+                                const ListOptions& options);
+
+// Writes the value as pretty JSON and a newline to stdout.
+void print_json(const RpcValue& value);
+// Writes the table, or `empty_text` (e.g. "No tasks.") when it has no rows.
+void print_table(const Table& table, const std::string& empty_text);
+
+// The whole flow of a listing: query, check the reply's shape, print JSON or
+// the table that `make_table` builds. Returns the exit code.
+template <typename Reply>
+int run_listing(const std::string& command, const std::string& method, const ListOptions& options,
+                const std::function<Table(const Reply&)>& make_table) {
+  StatusOr<RpcValue> value = query_master(command, method, options);
+  if (!value) return 1;
+  StatusOr<Reply> reply = value->template as<Reply>("reply to state call");
+  if (!reply) {
+    print_error(command,
+                "the master sent a bad reply to " + method + ": " + reply.status().message());
+    return 1;
+  }
+  if (options.json) {
+    print_json(*value);
+  } else {
+    print_table(make_table(*reply), "No " + command + ".");
+  }
+  return 0;
+}
+
+}  // namespace clusterctl::cmd

@@ -1,0 +1,64 @@
+// clusterctl master: runs the master daemon until SIGTERM or SIGINT.
+#include <memory>
+
+#include "cmd/commands.hpp"
+#include "cmd/daemon_runner.hpp"
+#include "cmd/flags.hpp"
+#include "core/asio.hpp"
+#include "daemons/master/master.hpp"
+
+namespace clusterctl::cmd {
+
+void setup_master(CLI::App& app) {
+  auto options = std::make_shared<MasterOptions>();
+  clusterctl::MasterOptions& daemon = options->daemon;
+  app.add_option("--listen", daemon.listen,
+                 "host:port for RPC and HTTP; port 0 picks one (see WORK_DIR/master.address)")
+      ->type_name("ADDR")
+      ->capture_default_str();
+  app.add_option("--work-dir", daemon.work_dir,
+                 "Directory for the registry and master.address; created if missing")
+      ->type_name("DIR")
+      ->required();
+  app.add_option("--allocator", daemon.allocator,
+                 "Allocator plugin: NAME loads allocator_NAME.so, or a path to a .so")
+      ->type_name("NAME|PATH")
+      ->capture_default_str();
+  app.add_option("--plugin-dir", daemon.plugin_dir,
+                 "Where plugins are found (default: BIN_DIR/../lib/clusterctl)")
+      ->type_name("DIR");
+  add_duration_flag(app, "--allocation-interval", daemon.allocation_interval,
+                    "How often free resources are offered again");
+  add_duration_flag(app, "--agent-ping-timeout", daemon.agent_ping_timeout,
+                    "Ping agents this often; an unanswered ping times out after it");
+  app.add_option("--max-agent-ping-timeouts", daemon.max_agent_ping_timeouts,
+                 "Missed pings after which an agent is unreachable (its tasks LOST)")
+      ->type_name("N")
+      ->check(CLI::Range(1, 1000000).description(""))
+      ->capture_default_str();
+  app.add_option("--max-completed-tasks", daemon.max_completed_tasks,
+                 "How many ended tasks to keep for 'clusterctl tasks'")
+      ->type_name("N")
+      ->capture_default_str();
+  add_log_level_flag(app, options->log_level);
+  set_run(app, options, &run_master);
+}
+
+int run_master(const MasterOptions& options) {
+  set_log_component("master");
+  set_log_level(options.log_level);
+  prepare_work_dir(options.daemon.work_dir, "master");
+  asio::io_context io;
+  StatusOr<std::unique_ptr<Master>> master = Master::create(io, options.daemon);
+  if (!master) {
+    print_error("master", master.status().message());
+    return 1;
+  }
+  return run_daemon(io, "master", options.daemon.work_dir, (*master)->address(),
+                    [&](std::function<void()> stopped) {
+                      (*master)->stop();
+                      stopped();
+                    });
+}
+
+}  // namespace clusterctl::cmd
