@@ -1,0 +1,172 @@
+#!/usr/bin/env bats
+# What a user sees from the command line itself, with no cluster running:
+# usage errors (exit 2 and one line naming the problem), --help and --version
+# (exit 0), the multi-call links, and a clear exit 1 when the master is down.
+
+bats_require_minimum_version 1.5.0
+
+CLUSTERCTL_BIN=${CLUSTERCTL_BIN:-$BATS_TEST_DIRNAME/../../build/bin/clusterctl}
+PYTHON=/usr/bin/python3
+
+setup() {
+  TEST_DIR=$(mktemp -d /tmp/clusterctl-cli.XXXXXX)
+  unset CLUSTERCTL_MASTER
+}
+
+teardown() { rm -rf "$TEST_DIR"; }
+
+# A loopback port with nothing listening on it.
+closed_port() {
+  "$PYTHON" -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])
+s.close()'
+}
+
+# expect_usage_error SUBCOMMAND ARGS...: exit 2, one line naming the problem on
+# stderr, then the line that says where the usage is; nothing on stdout.
+expect_usage_error() {
+  local sub=$1
+  shift
+  run --separate-stderr "$CLUSTERCTL_BIN" "$sub" "$@"
+  [ "$status" -eq 2 ]
+  [ -z "$output" ]
+  [ "${#stderr_lines[@]}" -eq 2 ]
+  [[ "${stderr_lines[0]}" == "clusterctl $sub: "* ]]
+  [ "${stderr_lines[1]}" = "Run 'clusterctl $sub --help' for usage." ]
+}
+
+# expect_flags_in_help SUBCOMMAND FLAG...: --help exits 0 and names every flag.
+expect_flags_in_help() {
+  local sub=$1 flag
+  shift
+  run --separate-stderr "$CLUSTERCTL_BIN" "$sub" --help
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"Usage: clusterctl $sub"* ]]
+  for flag in "$@"; do
+    if [[ "$output" != *"$flag "* ]]; then
+      echo "flag $flag is missing from 'clusterctl $sub --help'"
+      return 1
+    fi
+  done
+}
+
+@test "no arguments prints the usage and exits 2" {
+  run --separate-stderr "$CLUSTERCTL_BIN"
+  [ "$status" -eq 2 ]
+  [[ "$stderr" == *Usage:* ]]
+  [[ "$stderr" == *execute* ]]
+}
+
+@test "an unknown subcommand exits 2 and names it" {
+  run --separate-stderr "$CLUSTERCTL_BIN" frobnicate
+  [ "$status" -eq 2 ]
+  [[ "${stderr_lines[0]}" == *"unknown subcommand 'frobnicate'"* ]]
+  [[ "$stderr" == *"clusterctl --help"* ]]
+}
+
+@test "an unknown flag exits 2 with a hint to --help" {
+  expect_usage_error tasks --frobnicate
+  [[ "${stderr_lines[0]}" == *--frobnicate* ]]
+  run --separate-stderr "$CLUSTERCTL_BIN" --frobnicate
+  [ "$status" -eq 2 ]
+  [[ "$stderr" == *--frobnicate* ]]
+}
+
+@test "a missing required flag exits 2 and names the flag" {
+  expect_usage_error master
+  [[ "${stderr_lines[0]}" == *--work-dir* ]]
+  expect_usage_error execute --name x
+  [[ "${stderr_lines[0]}" == *--command* ]]
+}
+
+@test "a malformed --env exits 2" {
+  expect_usage_error execute --name x --command true --env NOEQUALS
+  [[ "${stderr_lines[0]}" == *NOEQUALS* ]]
+  expect_usage_error execute --name x --command true --env =value
+  # One KEY=VALUE per --env: a second word is not swallowed.
+  expect_usage_error execute --name x --command true --env A=1 B=2
+}
+
+@test "a malformed duration exits 2 and says how to write one" {
+  expect_usage_error execute --name x --command true --timeout 10parsecs
+  [[ "${stderr_lines[0]}" == *--timeout*10parsecs* ]]
+  expect_usage_error tasks --timeout soon
+  expect_usage_error master --work-dir "$TEST_DIR" --agent-ping-timeout -1s
+}
+
+@test "malformed resources, attributes and log levels exit 2" {
+  expect_usage_error execute --name x --command true --resources 'cpus:lots'
+  [[ "${stderr_lines[0]}" == *cpus:lots* ]]
+  expect_usage_error agent --work-dir "$TEST_DIR" --attributes 'no-colon'
+  expect_usage_error agent --work-dir "$TEST_DIR" --log-level chatty
+}
+
+@test "--help of every subcommand exits 0 and names each flag" {
+  expect_flags_in_help master --listen --work-dir --allocator --plugin-dir \
+    --allocation-interval --agent-ping-timeout --max-agent-ping-timeouts \
+    --max-completed-tasks --log-level
+  expect_flags_in_help agent --master --listen --work-dir --resources --attributes \
+    --hostname --executor-shutdown-grace --log-level
+  expect_flags_in_help execute --master --name --command --resources --env --shell \
+    --no-shell --role --framework-name --kill-after --timeout --log-level
+  local sub
+  for sub in tasks agents offers frameworks; do
+    expect_flags_in_help "$sub" --master --json --timeout
+  done
+  expect_flags_in_help executor --agent --framework-id --executor-id --container-id --sandbox
+}
+
+@test "--help lists the subcommands with a description, without the hidden executor" {
+  run --separate-stderr "$CLUSTERCTL_BIN" --help
+  [ "$status" -eq 0 ]
+  local sub
+  for sub in master agent execute tasks agents offers frameworks; do
+    [[ "$output" =~ $'\n'"  $sub "+[A-Z] ]]
+  done
+  [[ "$output" != *executor* ]]
+}
+
+@test "--version prints the version and exits 0" {
+  run --separate-stderr "$CLUSTERCTL_BIN" --version
+  [ "$status" -eq 0 ]
+  [[ "$output" =~ ^clusterctl\ [0-9]+\.[0-9]+\.[0-9]+ ]]
+}
+
+@test "a link named clusterctl-tasks acts as 'clusterctl tasks'" {
+  ln -s "$(readlink -f "$CLUSTERCTL_BIN")" "$TEST_DIR/clusterctl-tasks"
+  run --separate-stderr "$TEST_DIR/clusterctl-tasks" --help
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"Usage: clusterctl tasks"* ]]
+  local port
+  port=$(closed_port)
+  run --separate-stderr "$TEST_DIR/clusterctl-tasks" --master "127.0.0.1:$port"
+  [ "$status" -eq 1 ]
+  [[ "$stderr" == "clusterctl tasks: cannot reach master at 127.0.0.1:$port"* ]]
+}
+
+@test "tasks with the master down exits 1 within 3s with one line saying what to do" {
+  local port
+  port=$(closed_port)
+  run --separate-stderr timeout 3 "$CLUSTERCTL_BIN" tasks --master "127.0.0.1:$port"
+  [ "$status" -eq 1 ]
+  [ -z "$output" ]
+  [ "${#stderr_lines[@]}" -eq 1 ]
+  [[ "$stderr" == "clusterctl tasks: cannot reach master at 127.0.0.1:$port: "* ]]
+  [[ "$stderr" == *"set --master or CLUSTERCTL_MASTER"* ]]
+}
+
+@test "listings and execute take the master from CLUSTERCTL_MASTER" {
+  local port sub
+  port=$(closed_port)
+  for sub in tasks agents offers frameworks; do
+    CLUSTERCTL_MASTER=127.0.0.1:$port run --separate-stderr timeout 3 "$CLUSTERCTL_BIN" "$sub"
+    [ "$status" -eq 1 ]
+    [[ "$stderr" == "clusterctl $sub: cannot reach master at 127.0.0.1:$port: "* ]]
+  done
+  CLUSTERCTL_MASTER=127.0.0.1:$port run --separate-stderr timeout 3 "$CLUSTERCTL_BIN" execute \
+    --name x --command true
+  [ "$status" -eq 1 ]
+  [[ "$stderr" == *"cannot reach master at 127.0.0.1:$port"* ]]
+}

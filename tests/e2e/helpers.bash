@@ -1,0 +1,89 @@
+# Shared set-up for the end-to-end tests: a fresh work dir per test, daemons on
+# ports the OS picks (--listen 127.0.0.1:0; the bound address is read from
+# WORK_DIR/<daemon>.address), and every process the test starts stopped by its
+# pid in teardown, even when the test fails.
+
+CLUSTERCTL_BIN=${CLUSTERCTL_BIN:-$BATS_TEST_DIRNAME/../../build/bin/clusterctl}
+PYTHON=/usr/bin/python3
+STARTED_PIDS=()
+
+setup_work_dir() {
+  TEST_DIR=$(mktemp -d /tmp/clusterctl-e2e.XXXXXX)
+  unset CLUSTERCTL_MASTER
+}
+
+# Stops every started process: SIGTERM, then SIGKILL after 10 s.
+stop_started() {
+  local pid
+  for pid in "${STARTED_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${STARTED_PIDS[@]}"; do
+    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  STARTED_PIDS=()
+}
+
+teardown_work_dir() {
+  stop_started
+  if [ -n "${BATS_TEST_COMPLETED:-}" ]; then
+    rm -rf "$TEST_DIR"
+  else
+    echo "# logs kept in $TEST_DIR" >&3
+    for log in "$TEST_DIR"/*.log; do [ -f "$log" ] && { echo "# --- $log"; tail -n 30 "$log"; } >&3; done
+  fi
+}
+
+# wait_for DESCRIPTION SECONDS COMMAND...: retries COMMAND every 0.1 s.
+wait_for() {
+  local what=$1 seconds=$2
+  shift 2
+  local tries=$((seconds * 10))
+  for _ in $(seq "$tries"); do
+    if "$@" >/dev/null 2>&1; then return 0; fi
+    sleep 0.1
+  done
+  echo "timed out after ${seconds}s waiting for $what" >&2
+  return 1
+}
+
+start_master() {
+  "$CLUSTERCTL_BIN" master --listen 127.0.0.1:0 --work-dir "$TEST_DIR/master" "$@" \
+    >"$TEST_DIR/master.log" 2>&1 &
+  MASTER_PID=$!
+  STARTED_PIDS+=("$MASTER_PID")
+  wait_for "the master's address file" 10 test -s "$TEST_DIR/master/master.address"
+  MASTER=$(cat "$TEST_DIR/master/master.address")
+  export CLUSTERCTL_MASTER=$MASTER
+}
+
+# start_agent NAME [FLAGS...]: an agent with its own work dir TEST_DIR/NAME.
+start_agent() {
+  local name=$1
+  shift
+  "$CLUSTERCTL_BIN" agent --master "$MASTER" --listen 127.0.0.1:0 --work-dir "$TEST_DIR/$name" \
+    "$@" >"$TEST_DIR/$name.log" 2>&1 &
+  AGENT_PID=$!
+  STARTED_PIDS+=("$AGENT_PID")
+  wait_for "agent $name's address file" 10 test -s "$TEST_DIR/$name/agent.address"
+}
+
+active_agents() {
+  "$CLUSTERCTL_BIN" agents --json | "$PYTHON" -c '
+import json, sys
+print(sum(1 for a in json.load(sys.stdin)["agents"] if a["state"] == "active"))'
+}
+
+has_active_agents() { [ "$(active_agents)" -ge "$1" ]; }
+
+wait_for_agents() { wait_for "$1 active agents" 10 has_active_agents "$1"; }
+
+# json_get EXPRESSION: evaluates a Python expression on the JSON read from stdin (as `d`).
+json_get() { "$PYTHON" -c "import json, sys; d = json.load(sys.stdin); print($1)"; }
+
+task_state() {
+  "$CLUSTERCTL_BIN" tasks --json |
+    json_get "next((t['state'] for t in d['tasks'] if t['name'] == '$1'), 'NONE')"
+}
+
+task_in_state() { [ "$(task_state "$1")" = "$2" ]; }

@@ -1,0 +1,42 @@
+#include "core/duration.hpp"
+
+#include <gtest/gtest.h>
+
+namespace clusterctl {
+namespace {
+
+TEST(Duration, ParsesUnits) {
+  EXPECT_EQ(parse_duration("500ms")->count(), 500);
+  EXPECT_EQ(parse_duration("10s")->count(), 10000);
+  EXPECT_EQ(parse_duration("1.5s")->count(), 1500);
+  EXPECT_EQ(parse_duration("5m")->count(), 300000);
+  EXPECT_EQ(parse_duration("2h")->count(), 7200000);
+  EXPECT_EQ(parse_duration("0s")->count(), 0);
+}
+
+TEST(Duration, RejectsBadInputWithAHint) {
+  for (const char* bad : {"", "10", "s", "-1s", "10x", "1.2.3s", "ten seconds"}) {
+    auto parsed = parse_duration(bad);
+    ASSERT_FALSE(parsed.is_ok()) << bad;
+    EXPECT_NE(parsed.status().message().find("duration"), std::string::npos) << bad;
+  }
+}
+
+TEST(Duration, FormatsShortest) {
+  EXPECT_EQ(format_duration(Duration(1500)), "1500ms");
+  EXPECT_EQ(format_duration(Duration(10000)), "10s");
+  EXPECT_EQ(format_duration(Duration(300000)), "5m");
+  EXPECT_EQ(format_duration(Duration(0)), "0ms");
+}
+
+TEST(Size, ParsesAndFormats) {
+  EXPECT_EQ(*parse_size("512MB"), 512ull << 20);
+  EXPECT_EQ(*parse_size("2GB"), 2ull << 30);
+  EXPECT_EQ(*parse_size("100"), 100ull);
+  EXPECT_FALSE(parse_size("2XB").is_ok());
+  EXPECT_EQ(format_size(2ull << 30), "2GB");
+  EXPECT_EQ(format_size(1000), "1000B");
+}
+
+}  // namespace
+}  // namespace clusterctl
