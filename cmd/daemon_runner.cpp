@@ -5,6 +5,7 @@
 
 #include "cmd/flags.hpp"
 #include "core/asio.hpp"
+#include "core/atomic_file.hpp"
 #include "core/log.hpp"
 
 namespace clusterctl::cmd {

@@ -1,24 +1,15 @@
 #include "cmd/flags.hpp"
 
-#include <fcntl.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <filesystem>
 
 #include "core/resources.hpp"
 
 namespace clusterctl::cmd {
 
-namespace {
-
-Status errno_status(const std::string& what) {
-  return Status::io_error(what + ": " + std::strerror(errno));
-}
-
-}  // namespace
+namespace {}  // namespace
 
 // The description is left empty so that help shows only the type name.
 CLI::Validator make_validator(std::function<Status(const std::string&)> check) {
@@ -122,48 +113,6 @@ void print_line(const std::string& message) {
 
 void print_error(const std::string& command, const std::string& message) {
   print_line("clusterctl " + command + ": " + message);
-}
-
-Status write_file_atomic(const std::string& path, const std::string& content) {
-  std::filesystem::path target(path);
-  std::filesystem::path dir = target.has_parent_path() ? target.parent_path() : ".";
-  std::string temp = path + ".tmp." + std::to_string(::getpid());
-  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return errno_status("cannot create " + temp);
-  const char* data = content.data();
-  size_t left = content.size();
-  while (left > 0) {
-    ssize_t written = ::write(fd, data, left);
-    if (written < 0 && errno == EINTR) continue;
-    if (written < 0) {
-      Status error = errno_status("cannot write " + temp);
-      ::close(fd);
-      ::unlink(temp.c_str());
-      return error;
-    }
-    data += written;
-    left -= static_cast<size_t>(written);
-  }
-  bool synced = ::fsync(fd) == 0;
-  int sync_errno = errno;
-  bool closed = ::close(fd) == 0;
-  if (!synced || !closed) {
-    if (!synced) errno = sync_errno;
-    Status error = errno_status("cannot write " + temp);
-    ::unlink(temp.c_str());
-    return error;
-  }
-  if (::rename(temp.c_str(), path.c_str()) != 0) {
-    Status error = errno_status("cannot rename " + temp + " to " + path);
-    ::unlink(temp.c_str());
-    return error;
-  }
-  int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir_fd >= 0) {
-    ::fsync(dir_fd);
-    ::close(dir_fd);
-  }
-  return Status::ok();
 }
 
 }  // namespace clusterctl::cmd

@@ -1,6 +1,6 @@
 // Flags and helpers shared by the subcommands: --master with its environment
 // default, duration and log-level flags that reject bad text while parsing (a
-// usage error, exit 2), one-line error output and atomic small-file writes.
+// usage error, exit 2) and one-line error output.
 // Main thread only.
 #pragma once
 
@@ -64,9 +64,5 @@ void print_line(const std::string& message);
 // Why a connection failed, without the address: rpc_connect's "cannot connect
 // to HOST:PORT: Connection refused" becomes "Connection refused".
 std::string connect_error_reason(const Status& status);
-
-// Writes `content` to `path` so that readers see the old file or the whole new
-// one: a temporary file next to it, fsync, rename, fsync of the directory.
-Status write_file_atomic(const std::string& path, const std::string& content);
 
 }  // namespace clusterctl::cmd

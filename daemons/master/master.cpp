@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "core/atomic_file.hpp"
 #include "core/json.hpp"
 #include "core/log.hpp"
 #include "core/plugin/plugin_library.hpp"
@@ -23,19 +24,6 @@ std::optional<Call> parse_params(const RpcMessage& message, RpcResponder& respon
   return std::move(call).value();
 }
 
-Status make_dirs(const std::string& path) {
-  std::string partial;
-  for (size_t i = 0; i <= path.size(); ++i) {
-    if (i == path.size() || (path[i] == '/' && i > 0)) {
-      partial = path.substr(0, i);
-      if (mkdir(partial.c_str(), 0755) != 0 && errno != EEXIST) {
-        return Status::io_error("cannot create directory '" + partial + "': " + strerror(errno));
-      }
-    }
-  }
-  return Status::ok();
-}
-
 }  // namespace
 
 const char* agent_state_name(AgentState state) {
@@ -52,7 +40,7 @@ const char* agent_state_name(AgentState state) {
 
 StatusOr<std::unique_ptr<Master>> Master::create(asio::io_context& io, MasterOptions options) {
   if (options.work_dir.empty()) return Status::invalid("--work-dir is required");
-  CLUSTERCTL_RETURN_IF_ERROR(make_dirs(options.work_dir));
+  CLUSTERCTL_RETURN_IF_ERROR(make_directories(options.work_dir));
   if (options.agent_ping_timeout.count() <= 0 || options.max_agent_ping_timeouts <= 0) {
     return Status::invalid("--agent-ping-timeout and --max-agent-ping-timeouts must be positive");
   }
@@ -62,16 +50,20 @@ StatusOr<std::unique_ptr<Master>> Master::create(asio::io_context& io, MasterOpt
   std::string plugin_dir = options.plugin_dir.empty() ? default_plugin_dir() : options.plugin_dir;
   auto allocator = Allocator::load(options.allocator, plugin_dir);
   if (!allocator) return allocator.status();
-  auto master = std::make_unique<MasterImpl>(io, std::move(options), std::move(allocator).value());
+  auto registry = Registry::open(io, options.work_dir);
+  if (!registry) return registry.status();
+  auto master = std::make_unique<MasterImpl>(io, std::move(options), std::move(allocator).value(),
+                                             std::move(registry).value());
   CLUSTERCTL_RETURN_IF_ERROR(master->start());
   return std::unique_ptr<Master>(std::move(master));
 }
 
 MasterImpl::MasterImpl(asio::io_context& io, MasterOptions options,
-                       std::unique_ptr<Allocator> allocator)
+                       std::unique_ptr<Allocator> allocator, std::unique_ptr<Registry> registry)
     : io_(io),
       options_(std::move(options)),
       allocator_(std::move(allocator)),
+      registry_(std::move(registry)),
       allocation_timer_(io),
       ping_timer_(io) {}
 

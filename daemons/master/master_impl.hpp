@@ -14,12 +14,14 @@
 #include "daemons/master/allocator.hpp"
 #include "daemons/master/master.hpp"
 #include "daemons/master/master_state.hpp"
+#include "daemons/master/registry.hpp"
 
 namespace clusterctl {
 
 class MasterImpl : public Master {
  public:
-  MasterImpl(asio::io_context& io, MasterOptions options, std::unique_ptr<Allocator> allocator);
+  MasterImpl(asio::io_context& io, MasterOptions options, std::unique_ptr<Allocator> allocator,
+             std::unique_ptr<Registry> registry);
   Status start();
   std::string address() const override;
   void stop() override;
@@ -87,6 +89,7 @@ class MasterImpl : public Master {
   asio::io_context& io_;
   MasterOptions options_;
   std::unique_ptr<Allocator> allocator_;
+  std::unique_ptr<Registry> registry_;  // what survives a restart (WORK_DIR/registry)
   std::unique_ptr<RpcServer> server_;
   MasterState state_;
   Timer allocation_timer_;

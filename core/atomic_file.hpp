@@ -1,0 +1,25 @@
+// Small files that must survive a crash whole: the master's registry, the
+// agent's checkpoints, address files. Blocking (disk and fsync): call from a
+// worker thread, not from a daemon's event loop, unless at start-up.
+// Thread-safe for distinct paths.
+#pragma once
+
+#include <string>
+
+#include "core/status.hpp"
+
+namespace clusterctl {
+
+// Writes `content` to `path` so that readers see the old file or the whole new
+// one, even after a crash: a temporary file next to it, fsync, rename, fsync
+// of the directory.
+Status write_file_atomic(const std::string& path, const std::string& content);
+
+// The whole file; a missing file is kNotFound, other failures kIoError, each
+// naming the path.
+StatusOr<std::string> read_file(const std::string& path);
+
+// mkdir -p; errors name the directory that could not be made.
+Status make_directories(const std::string& path);
+
+}  // namespace clusterctl
