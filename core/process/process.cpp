@@ -11,6 +11,8 @@
 #include <cstring>
 #include <fstream>
 
+#include "core/process/pid_namespace_spawn.hpp"
+
 extern char** environ;
 
 namespace clusterctl {
@@ -93,21 +95,29 @@ StatusOr<pid_t> spawn_process(const SpawnOptions& options) {
 
   Fd in(::open("/dev/null", O_RDONLY | O_CLOEXEC));
   if (in.get() < 0) return Status::io_error("cannot open /dev/null: " + errno_text(errno));
-  auto out = open_output(options.stdout_path);
-  if (!out) return out.status();
-  Fd out_fd(*out);
+  Fd out_fd;  // opened here when no descriptor is given
+  if (options.stdout_fd < 0) {
+    auto out = open_output(options.stdout_path);
+    if (!out) return out.status();
+    out_fd.reset(*out);
+  }
+  int out_target = options.stdout_fd >= 0 ? options.stdout_fd : out_fd.get();
   Fd err_fd;  // only when stderr goes to another file than stdout
-  if (options.stderr_path != options.stdout_path) {
+  if (options.stderr_fd < 0 &&
+      (options.stdout_fd >= 0 || options.stderr_path != options.stdout_path)) {
     auto err = open_output(options.stderr_path);
     if (!err) return err.status();
     err_fd.reset(*err);
   }
-
+  int err_target =
+      options.stderr_fd >= 0 ? options.stderr_fd : (err_fd.get() >= 0 ? err_fd.get() : out_target);
+  if (options.new_pid_namespace) {
+    return spawn_in_pid_namespace(options, in.get(), out_target, err_target);
+  }
   SpawnAttributes spawn;
   posix_spawn_file_actions_adddup2(&spawn.actions, in.get(), 0);
-  posix_spawn_file_actions_adddup2(&spawn.actions, out_fd.get(), 1);
-  posix_spawn_file_actions_adddup2(&spawn.actions, err_fd.get() >= 0 ? err_fd.get() : out_fd.get(),
-                                   2);
+  posix_spawn_file_actions_adddup2(&spawn.actions, out_target, 1);
+  posix_spawn_file_actions_adddup2(&spawn.actions, err_target, 2);
   posix_spawn_file_actions_addclosefrom_np(&spawn.actions, 3);
   if (!options.working_dir.empty()) {
     posix_spawn_file_actions_addchdir_np(&spawn.actions, options.working_dir.c_str());

@@ -16,9 +16,11 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
+#include "core/duration.hpp"
 #include "core/status.hpp"
 
 namespace clusterctl {
@@ -34,6 +36,14 @@ struct SpawnOptions {
   // name the same file it is opened once and shared.
   std::string stdout_path;
   std::string stderr_path;
+  // Descriptors to use as stdout/stderr instead of the paths (the caller
+  // keeps and closes them), e.g. the write ends of pipes.
+  int stdout_fd = -1;
+  int stderr_fd = -1;
+  // Runs the child as pid 1 of a new pid namespace, in a new mount namespace
+  // with a /proc of its own, so that it and its descendants see and signal
+  // only each other. Needs root. argv[0] is then looked up in env's PATH.
+  bool new_pid_namespace = false;
 };
 
 // Starts the child; errors name the program and the reason ("cannot run
@@ -60,6 +70,13 @@ Status signal_group(pid_t pgid, int signal);
 // The direct children of `pid` (from /proc/PID/task/*/children); empty if
 // `pid` is gone.
 std::vector<pid_t> child_pids(pid_t pid);
+
+// SIGKILLs every process `members` lists and waits until each has exited, at
+// most `timeout`. `members` is asked twice: a pid must be listed both before
+// and after its pidfd was opened (so a reused pid is never signalled).
+// Processes already gone are fine. It blocks: call it from a worker thread,
+// never from an event loop.
+Status kill_and_wait(const std::function<std::vector<pid_t>()>& members, Duration timeout);
 
 // This process's environment as "KEY=VALUE" entries.
 std::vector<std::string> current_environment();
