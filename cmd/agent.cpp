@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "cmd/commands.hpp"
+#include "cmd/container_flags.hpp"
 #include "cmd/daemon_runner.hpp"
 #include "cmd/flags.hpp"
 #include "core/asio.hpp"
@@ -38,6 +39,7 @@ void setup_agent(CLI::App& app) {
                     "Longest wait between attempts to reach the master");
   add_duration_flag(app, "--executor-shutdown-grace", daemon.executor_shutdown_grace,
                     "On shutdown, time executors get to exit before SIGKILL");
+  add_container_flags(app, daemon.containers);
   add_log_level_flag(app, options->log_level);
   set_run(app, options, &run_agent);
 }

@@ -60,13 +60,34 @@ struct ExecuteOptions {
   std::string name;
   std::string command;
   std::string resources = "cpus:0.1;mem:32";
-  std::vector<std::string> env;  // "KEY=VALUE", checked while parsing
-  bool shell = true;             // false: split the command on whitespace
+  std::vector<std::string> env;      // "KEY=VALUE", checked while parsing
+  std::vector<std::string> uris;     // fetcher/uri_spec.hpp, checked while parsing
+  std::vector<std::string> rlimits;  // "nofile=1024:4096", checked while parsing
+  bool shell = true;                 // false: split the command on whitespace
   std::string role = "*";
   std::string framework_name = "clusterctl-execute";
   Duration kill_after{3000};
   std::optional<Duration> timeout;  // unset: wait for resources forever
   LogLevel log_level = LogLevel::kWarning;
+};
+
+// logs: a task's stdout or stderr, read from its agent's sandbox.
+struct LogsOptions {
+  std::string master;
+  std::string task_id;
+  bool stderr_stream = false;
+  bool follow = false;
+  std::optional<int64_t> tail;  // last N lines
+  Duration timeout{10000};
+};
+
+// sandbox ls / sandbox cat: a task's sandbox files.
+struct SandboxOptions {
+  std::string master;
+  std::string task_id;
+  std::string path;  // relative to the sandbox; "" is the sandbox itself
+  bool json = false;
+  Duration timeout{10000};
 };
 
 void setup_master(CLI::App& app);
@@ -77,6 +98,8 @@ void setup_tasks(CLI::App& app);
 void setup_agents(CLI::App& app);
 void setup_offers(CLI::App& app);
 void setup_frameworks(CLI::App& app);
+void setup_logs(CLI::App& app);
+void setup_sandbox(CLI::App& app);  // with the subcommands ls and cat
 
 int run_master(const MasterOptions& options);
 int run_agent(const AgentOptions& options);
@@ -86,5 +109,8 @@ int run_tasks(const TasksOptions& options);
 int run_agents(const AgentsOptions& options);
 int run_offers(const OffersOptions& options);
 int run_frameworks(const FrameworksOptions& options);
+int run_logs(const LogsOptions& options);
+int run_sandbox_ls(const SandboxOptions& options);
+int run_sandbox_cat(const SandboxOptions& options);
 
 }  // namespace clusterctl::cmd

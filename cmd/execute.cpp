@@ -7,6 +7,8 @@
 #include "cmd/command_scheduler.hpp"
 #include "cmd/commands.hpp"
 #include "cmd/flags.hpp"
+#include "core/rlimits.hpp"
+#include "fetcher/uri_spec.hpp"
 
 namespace clusterctl::cmd {
 
@@ -75,6 +77,22 @@ void setup_execute(CLI::App& app) {
       ->allow_extra_args(false)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
       ->check(make_validator(check_env));
+  app.add_option("--uri", options->uris,
+                 "Artifact fetched into the sandbox first; repeatable. "
+                 "URI[,executable][,cache][,no-extract][,sha256=HEX][,output=NAME]")
+      ->type_name("URI")
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->check(
+          make_validator([](const std::string& text) { return parse_uri_spec(text).status(); }));
+  app.add_option("--rlimit", options->rlimits,
+                 "Resource limit for the task, e.g. nofile=1024:4096; repeatable (needs the "
+                 "posix/rlimits isolator on the agent)")
+      ->type_name("NAME=SOFT[:HARD]")
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->check(make_validator(
+          [](const std::string& text) { return split_resource_limit(text).status(); }));
   app.add_flag_callback(
       "--shell", [options] { options->shell = true; },
       "Run the command through /bin/sh -c (the default)");
@@ -134,6 +152,22 @@ int run_execute(const ExecuteOptions& options) {
     }
     size_t equals = entry.find('=');
     scheduler.command.environment[entry.substr(0, equals)] = entry.substr(equals + 1);
+  }
+  for (const std::string& spec : options.uris) {
+    StatusOr<UriInfo> uri = parse_uri_spec(spec);
+    if (!uri) {
+      print_error("execute", "--uri " + uri.status().message());
+      return 1;
+    }
+    scheduler.command.uris.push_back(*uri);
+  }
+  for (const std::string& text : options.rlimits) {
+    auto limit = split_resource_limit(text);
+    if (!limit) {
+      print_error("execute", "--rlimit " + limit.status().message());
+      return 1;
+    }
+    scheduler.command.rlimits[limit->first] = limit->second;
   }
   scheduler.role = options.role;
   scheduler.framework_name = options.framework_name;

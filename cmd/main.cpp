@@ -47,6 +47,8 @@ constexpr Subcommand kSubcommands[] = {
     {"offers", "List the offers the master has made and frameworks still hold", setup_offers,
      false},
     {"frameworks", "List the frameworks subscribed to the master", setup_frameworks, false},
+    {"logs", "Print a task's stdout or stderr, or follow it", setup_logs, false},
+    {"sandbox", "List or print the files of a task's sandbox (ls, cat)", setup_sandbox, false},
     {"executor", "The built-in command executor, started by agents for each task", setup_executor,
      true},
 };

@@ -40,12 +40,26 @@ struct FrameworkInfo {
   MSGPACK_DEFINE_MAP(id, name, roles, user, hostname, partition_aware);
 };
 
+// An artifact the agent fetches into the sandbox before the task starts
+// (`execute --uri`, see fetcher/uri_spec.hpp).
+struct UriInfo {
+  std::string value;  // http(s)://..., file:///..., or an absolute path
+  bool executable = false;
+  bool extract = true;      // archives are unpacked into the sandbox
+  bool cache = false;       // through the agent's fetcher cache
+  std::string sha256;       // hex; empty: not checked
+  std::string output_file;  // name in the sandbox; empty: from the URI
+  MSGPACK_DEFINE_MAP(value, executable, extract, cache, sha256, output_file);
+};
+
 struct CommandInfo {
   std::string value;                   // the shell command, or the program with shell=false
   bool shell = true;                   // run through /bin/sh -c
   std::vector<std::string> arguments;  // argv[1..] when shell=false
   std::map<std::string, std::string> environment;
-  MSGPACK_DEFINE_MAP(value, shell, arguments, environment);
+  std::vector<UriInfo> uris;
+  std::map<std::string, std::string> rlimits;  // "nofile" -> "1024:4096" (core/rlimits.hpp)
+  MSGPACK_DEFINE_MAP(value, shell, arguments, environment, uris, rlimits);
 };
 
 struct TaskInfo {
@@ -159,7 +173,9 @@ struct RegisterExecutorCall {
 struct RegisterExecutorReply {
   TaskInfo task;
   std::string sandbox;
-  MSGPACK_DEFINE_MAP(task, sandbox);
+  uint64_t log_max_bytes = 0;  // rotate stdout/stderr past this size; 0: never
+  uint32_t log_keep = 0;       // rotated files kept (stdout.1 ... stdout.N)
+  MSGPACK_DEFINE_MAP(task, sandbox, log_max_bytes, log_keep);
 };
 
 struct KillTaskCall {

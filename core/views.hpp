@@ -12,6 +12,7 @@
 #include <msgpack.hpp>
 
 #include "core/messages.hpp"
+#include "core/task_usage.hpp"
 
 namespace clusterctl {
 
@@ -29,8 +30,9 @@ struct TaskView {
   Resources resources;
   double started_at = 0;  // seconds since the epoch
   double updated_at = 0;
+  std::optional<TaskUsage> usage;  // the latest agent.usage report, if any
   MSGPACK_DEFINE_MAP(id, name, framework_id, agent_id, executor_id, state, reason, message,
-                     exit_code, role, resources, started_at, updated_at);
+                     exit_code, role, resources, started_at, updated_at, usage);
 };
 
 struct AgentResourcesView {

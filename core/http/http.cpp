@@ -149,6 +149,20 @@ std::string format_http_response(const HttpResponse& response) {
   return out;
 }
 
+HttpResponse http_payload(const HttpRequest& request, const std::string& packed) {
+  HttpResponse response;
+  auto accept = request.headers.find("accept");
+  if (accept != request.headers.end() &&
+      accept->second.find(kMsgpackContentType) != std::string::npos) {
+    response.content_type = kMsgpackContentType;
+    response.body = packed;
+    return response;
+  }
+  msgpack::object_handle handle = msgpack::unpack(packed.data(), packed.size());
+  response.body = to_json(handle.get(), true) + "\n";
+  return response;
+}
+
 HttpResponse http_error(int status, const std::string& message) {
   HttpResponse response;
   response.status = status;

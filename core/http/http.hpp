@@ -47,4 +47,11 @@ const char* http_reason(int status);
 // A JSON error body: {"error": "message"}.
 HttpResponse http_error(int status, const std::string& message);
 
+// The content type clients ask for with "Accept" to get msgpack, not JSON.
+inline constexpr const char* kMsgpackContentType = "application/x-msgpack";
+
+// An answer holding one packed msgpack value: as pretty JSON, or as the
+// msgpack bytes themselves when the request accepts kMsgpackContentType.
+HttpResponse http_payload(const HttpRequest& request, const std::string& packed);
+
 }  // namespace clusterctl

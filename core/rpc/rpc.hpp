@@ -57,6 +57,10 @@ struct RpcHandlers {
   std::function<void(const RpcConnectionPtr&, const Status& why)> on_close;
   // An HTTP request on the RPC port (servers only). Unset: 404 for all.
   std::function<HttpResponse(const HttpRequest&)> on_http;
+  // The same for answers that take time (disk reads on a worker thread):
+  // call `respond` exactly once, on the io_context thread. When set, it is
+  // used instead of on_http.
+  std::function<void(const HttpRequest&, std::function<void(HttpResponse)> respond)> on_http_async;
 };
 
 using RpcCallback = std::function<void(StatusOr<RpcValue>)>;

@@ -2,6 +2,7 @@
 // first byte (a letter starts an HTTP request; an RPC frame starts with an
 // array byte).
 #include <cctype>
+#include <optional>
 #include <vector>
 
 #include "core/log.hpp"
@@ -29,6 +30,30 @@ struct Listener {
   std::vector<std::weak_ptr<RpcConnection>> connections;
   bool stopped = false;
 };
+
+// Waits for an asynchronous HTTP handler: `respond` stores the answer and
+// cancels a timer that never expires by itself.
+asio::awaitable<HttpResponse> answer_later(
+    const std::function<void(const HttpRequest&, std::function<void(HttpResponse)>)>& handler,
+    const HttpRequest& request) {
+  auto executor = co_await asio::this_coro::executor;
+  auto wake = std::make_shared<asio::steady_timer>(executor, asio::steady_timer::time_point::max());
+  auto answer = std::make_shared<std::optional<HttpResponse>>();
+  try {
+    handler(request, [wake, answer](HttpResponse response) {
+      *answer = std::move(response);
+      wake->cancel();
+    });
+  } catch (const std::exception& e) {
+    LOG(kError) << "HTTP " << request.path << " failed: " << e.what();
+    co_return http_error(500, "internal error");
+  }
+  if (!answer->has_value()) {
+    boost::system::error_code ignored;
+    co_await wake->async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+  }
+  co_return answer->has_value() ? std::move(**answer) : http_error(500, "no answer");
+}
 
 asio::awaitable<void> serve_http(std::shared_ptr<Listener> listener, tcp::socket socket,
                                  std::string data) {
@@ -64,7 +89,9 @@ asio::awaitable<void> serve_http(std::shared_ptr<Listener> listener, tcp::socket
         body.append(chunk, size);
       }
       request->body = body.substr(0, length);
-      if (listener->handlers.on_http) {
+      if (listener->handlers.on_http_async) {
+        response = co_await answer_later(listener->handlers.on_http_async, *request);
+      } else if (listener->handlers.on_http) {
         try {
           response = listener->handlers.on_http(*request);
         } catch (const std::exception& e) {

@@ -103,8 +103,10 @@ struct AgentStateView {
   Attributes attributes;
   std::vector<ExecutorView> executors;
   size_t queued_updates = 0;
+  std::string sandbox_root;            // what /files serves: WORK_DIR/agents
+  std::vector<std::string> isolation;  // the isolators loaded
   MSGPACK_DEFINE_MAP(id, hostname, address, master, registered, resources, attributes, executors,
-                     queued_updates);
+                     queued_updates, sandbox_root, isolation);
 };
 
 }  // namespace
@@ -144,6 +146,12 @@ AgentImpl::AgentImpl(asio::io_context& io, AgentOptions options, Resources resou
                 },
                 [this](const RpcConnectionPtr& master) { forwarder_.resume(master); },
                 [this] { forwarder_.pause(); }}),
+      launcher_(container_hooks()),
+      files_(io, options_.work_dir + "/agents"),
+      gc_(io,
+          SandboxGcOptions{options_.containers.gc_delay, options_.containers.gc_disk_headroom,
+                           options_.containers.disk_watch_interval, options_.work_dir, nullptr}),
+      usage_timer_(io),
       shutdown_timer_(io) {}
 
 AgentImpl::~AgentImpl() {
@@ -160,7 +168,14 @@ Status AgentImpl::start() {
   handlers.on_close = [this](const RpcConnectionPtr& connection, const Status& why) {
     on_close(connection, why);
   };
-  handlers.on_http = [this](const HttpRequest& request) { return on_http(request); };
+  handlers.on_http_async = [this](const HttpRequest& request,
+                                  std::function<void(HttpResponse)> respond) {
+    if (request.method == "GET" && FileServer::serves(request.path)) {
+      files_.handle_async(request, std::move(respond));
+    } else {
+      respond(on_http(request));
+    }
+  };
   RpcServerOptions server_options;
   server_options.server_name = "clusterctl-agent";
   auto server = rpc_listen(io_, options_.listen, std::move(handlers), server_options);
@@ -169,6 +184,14 @@ Status AgentImpl::start() {
   executor_address_ = local_address(server_->address());
   LOG(kInfo) << "agent on " << options_.hostname << " offers " << resources_.to_string()
              << (attributes_.empty() ? "" : " with attributes " + format_attributes(attributes_));
+  // Nothing survives an agent restart yet: whatever a previous agent left in
+  // the isolators (cgroups) is destroyed. Checkpoint recovery passes the
+  // containers it recovered here instead of none.
+  isolation_->recover({}, [](const Status& recovered) {
+    if (!recovered) LOG(kWarning) << "isolator recovery: " << recovered.message();
+  });
+  gc_.start();
+  measure_usage();
   link_.start();
   return Status::ok();
 }
@@ -243,14 +266,14 @@ HttpResponse AgentImpl::on_http(const HttpRequest& request) const {
   if (request.path == "/health") {
     response.body = "{\"status\":\"ok\"}";
   } else if (request.path == "/state") {
-    response.body = state_json();
+    response = http_payload(request, state_view());
   } else {
     response = http_error(404, "no such endpoint; try /health or /state");
   }
   return response;
 }
 
-std::string AgentImpl::state_json() const {
+Payload AgentImpl::state_view() const {
   AgentStateView view;
   view.id = link_.agent_id();
   view.hostname = options_.hostname;
@@ -260,6 +283,8 @@ std::string AgentImpl::state_json() const {
   view.resources = resources_;
   view.attributes = attributes_;
   view.queued_updates = forwarder_.size();
+  view.sandbox_root = files_.root();
+  view.isolation = isolation_->loaded();
   for (const auto& [container_id, executor] : executors_) {
     const ContainerConfig& config = executor->config;
     view.executors.push_back({config.framework_id, config.executor_id, container_id,
@@ -267,9 +292,7 @@ std::string AgentImpl::state_json() const {
                               config.sandbox, static_cast<int32_t>(executor->pid),
                               executor->connection != nullptr});
   }
-  Payload packed = pack_payload(view);
-  msgpack::object_handle handle = msgpack::unpack(packed.data(), packed.size());
-  return to_json(handle.get(), true);
+  return pack_payload(view);
 }
 
 // ---- Shutdown: kill every task, wait for the executors, flush, stop. ----
@@ -307,6 +330,7 @@ void AgentImpl::finish_shutdown() {
   if (shutdown_finished_) return;
   shutdown_finished_ = true;
   shutdown_timer_.cancel();
+  usage_timer_.cancel();
   link_.stop();
   forwarder_.pause();
   if (server_) server_->stop();

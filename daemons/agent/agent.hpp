@@ -12,6 +12,7 @@
 
 #include "core/duration.hpp"
 #include "core/status.hpp"
+#include "daemons/agent/container_options.hpp"
 
 namespace boost::asio {
 class io_context;
@@ -29,6 +30,7 @@ struct AgentOptions {
   std::string executor_binary;  // empty: the running clusterctl binary
   Duration registration_backoff_max{5000};
   Duration executor_shutdown_grace{5000};
+  ContainerOptions containers;  // isolation, fetcher, sandboxes
 };
 
 class Agent {

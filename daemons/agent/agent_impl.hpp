@@ -1,8 +1,11 @@
 // AgentImpl: the agent's state and event handlers, split by concern over
-// agent.cpp (start-up, dispatch, HTTP, shutdown) and executors.cpp (launch,
-// executor registration, status updates, kills, exits). Its parts live in
-// their own files: MasterLink, StatusForwarder, ContainerLauncher, sandboxes
-// and resource detection.
+// agent.cpp (start-up, dispatch, HTTP, shutdown), executors.cpp (executor
+// registration, status updates, kills, exits), executor_launch.cpp (the
+// asynchronous launch: prepare, spawn, isolate; cleanup) and
+// container_monitor.cpp (usage, limits, the task's end). Its parts live in
+// their own files: MasterLink, StatusForwarder, ContainerLauncher with the
+// Isolation and FetcherHook, FileServer, SandboxGc, sandboxes and resource
+// detection.
 //
 // Threading: everything runs on the one io_context thread (actor style, no
 // locks). Child exits arrive there through the ChildWatcher.
@@ -12,17 +15,25 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
+#include "core/isolator_messages.hpp"
 #include "core/messages.hpp"
 #include "core/process/child_watcher.hpp"
 #include "core/process/process.hpp"
 #include "core/rpc/rpc.hpp"
 #include "core/task_state.hpp"
+#include "core/task_usage.hpp"
 #include "core/timer.hpp"
 #include "daemons/agent/agent.hpp"
 #include "daemons/agent/container_launcher.hpp"
+#include "daemons/agent/fetcher_hook.hpp"
+#include "daemons/agent/file_server.hpp"
+#include "daemons/agent/isolation.hpp"
 #include "daemons/agent/master_link.hpp"
+#include "daemons/agent/sandbox_gc.hpp"
 #include "daemons/agent/status_forwarder.hpp"
 
 namespace clusterctl {
@@ -31,15 +42,22 @@ namespace clusterctl {
 struct ExecutorRecord {
   explicit ExecutorRecord(boost::asio::io_context& io) : kill_deadline(io) {}
 
-  ContainerConfig config;         // ids, sandbox, task
-  pid_t pid = 0;                  // the executor, leader of its own process group
-  pid_t task_group = 0;           // the task's process group, once the task runs
-  RpcConnectionPtr connection;    // set by executor.register
+  ContainerConfig config;       // ids, sandbox, task
+  pid_t pid = 0;                // the executor, leader of its own process group; 0 while preparing
+  pid_t task_group = 0;         // the task's process group, once the task runs
+  RpcConnectionPtr connection;  // set by executor.register
   std::string state = "STAGING";  // the task's latest state
   bool terminal = false;          // a terminal update was queued for the task
   bool kill_requested = false;
   bool launch_failed = false;  // the launch was refused: forget it silently on exit
   Timer kill_deadline;         // after grace + 5 s: SIGKILL both groups
+  bool isolated = false;       // executor.register is answered only once isolated
+  std::optional<RpcResponder> pending_registration;
+  std::optional<ContainerLimitation> limitation;  // a limit the container went over
+  std::optional<TaskUsage> usage;                 // the latest measurement
+  bool ending = false;    // a terminal status waits for the limitation check
+  bool exited = false;    // the executor was reaped
+  bool removing = false;  // cleanup runs; the record goes when it is done
 };
 
 class AgentImpl : public Agent {
@@ -59,7 +77,7 @@ class AgentImpl : public Agent {
                   RpcResponder responder);
   void on_close(const RpcConnectionPtr& connection, const Status& why);
   HttpResponse on_http(const HttpRequest& request) const;
-  std::string state_json() const;
+  Payload state_view() const;  // /state, packed
   RegisterAgentCall registration() const;
   void master_registered(const RpcConnectionPtr& master);
   void shutdown_step();  // advances the shutdown once executors are gone
@@ -68,7 +86,6 @@ class AgentImpl : public Agent {
   // executors.cpp
   void run_task(const RunTaskCall& call, RpcResponder responder);
   StatusOr<ContainerConfig> container_config(const RunTaskCall& call) const;
-  Status launch(const RunTaskCall& call);
   void register_executor(const RpcConnectionPtr& connection, const RegisterExecutorCall& call,
                          RpcResponder responder);
   void executor_update(const RpcConnectionPtr& connection, TaskStatus status,
@@ -85,6 +102,25 @@ class AgentImpl : public Agent {
   TaskStatus make_status(const ExecutorRecord& executor, TaskState state, const std::string& reason,
                          const std::string& message) const;
 
+  // executor_launch.cpp
+  // Starts preparing the container; the executor is spawned once prepared.
+  Status launch(const RunTaskCall& call);
+  void prepared(const std::string& container_id, PrepareResult result);
+  void isolated(const std::string& container_id, const Status& status);
+  void answer_registration(ExecutorRecord& executor);
+  // Cleans the container up (hooks in reverse), then forgets the executor.
+  void remove_executor(const std::string& container_id);
+  std::vector<std::shared_ptr<ContainerHook>> container_hooks();
+
+  // container_monitor.cpp
+  // The task's terminal status: limits are checked first (a kernel OOM kill
+  // looks like any SIGKILL), then it is forwarded.
+  void end_task(ExecutorRecord& executor, TaskStatus status);
+  void conclude(const std::string& container_id, TaskStatus status);
+  void on_limitation(const std::string& container_id, const ContainerLimitation& limitation);
+  void fetch_progress(const std::string& container_id, const std::string& message);
+  void measure_usage();  // every usage_interval: usage, polled limits, report to the master
+
   boost::asio::io_context& io_;
   AgentOptions options_;
   Resources resources_;
@@ -92,9 +128,14 @@ class AgentImpl : public Agent {
   std::unique_ptr<RpcServer> server_;
   std::string executor_address_;  // where executors reach this agent
   ChildWatcher watcher_;
-  ContainerLauncher launcher_;
   StatusForwarder forwarder_;
   MasterLink link_;
+  std::shared_ptr<Isolation> isolation_;  // set up by container_hooks()
+  std::shared_ptr<FetcherHook> fetcher_;
+  ContainerLauncher launcher_;
+  FileServer files_;
+  SandboxGc gc_;
+  Timer usage_timer_;
   // By container id.
   std::map<std::string, std::unique_ptr<ExecutorRecord>> executors_;
   // Tasks whose terminal update the master has not had yet, by task_key().

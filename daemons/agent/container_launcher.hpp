@@ -1,27 +1,32 @@
 // ContainerLauncher: how the agent starts an executor in its container.
 //
-//   prepare(config)      before the spawn: every hook, in order
-//   spawn(config)        the executor process, in its own session
-//   isolate(config, pid) right after the spawn, before the executor can get
-//                        its task (the agent answers executor.register on the
-//                        same thread, after this returns)
+//   prepare(config)      before the spawn: every hook in order, off the
+//                        agent's thread (fetching artifacts, creating
+//                        cgroups); each may add launch requirements
+//   spawn(config)        the executor process, in its own session (and a new
+//                        pid namespace when a hook asked for one)
+//   isolate(config, pid) right after the spawn (moving it into its cgroups);
+//                        the agent answers executor.register only after this
+//                        finished, so the executor cannot get its task before
 //   cleanup(config)      after the executor exited and was reaped, hooks in
-//                        reverse order
+//                        reverse order (killing what is left, removing cgroups)
 //
-// This is the seam for later work: the fetcher (artifacts into the sandbox)
-// and the isolators (cgroups) become ContainerHooks. There are none yet, so a
-// launch is a plain spawn. Hooks run on the agent's thread and must be quick;
-// a hook that blocks (a download) will need an asynchronous prepare.
+// Hooks do their blocking work on their own threads and report back on the
+// agent's io_context thread. The first failing prepare stops the launch; its
+// hook names the reason the task fails with ("fetch failed").
 //
-// Threading: one io_context thread, like the Agent that owns it.
+// Threading: one io_context thread, like the Agent that owns it; every
+// callback runs there.
 #pragma once
 
 #include <sys/types.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "core/isolator_messages.hpp"
 #include "core/messages.hpp"
 #include "core/status.hpp"
 
@@ -38,28 +43,54 @@ struct ContainerConfig {
   std::string log_path;  // the executor's own stdout and stderr
 };
 
-// One step around a container's life (a fetcher, an isolator).
+// One step around a container's life (the fetcher, the isolators). Every
+// method calls its `done` exactly once, on the agent's io_context thread
+// (possibly before returning).
 class ContainerHook {
  public:
+  using PrepareDone = std::function<void(StatusOr<LaunchRequirements>)>;
+  using Done = std::function<void(Status)>;
+
   virtual ~ContainerHook() = default;
   virtual std::string name() const = 0;
-  virtual Status prepare(const ContainerConfig& config) { return Status::ok(); }
-  virtual Status isolate(const ContainerConfig& config, pid_t pid) { return Status::ok(); }
-  virtual void cleanup(const ContainerConfig& config) {}
+  // The reason a task fails with when this hook's prepare fails.
+  virtual std::string failure_reason() const { return "container launch failed"; }
+  virtual void prepare(const ContainerConfig& config, PrepareDone done) {
+    done(LaunchRequirements{});
+  }
+  virtual void isolate(const ContainerConfig& config, pid_t pid, Done done) { done(Status::ok()); }
+  // Errors are logged; cleanup goes on with the next hook.
+  virtual void cleanup(const ContainerConfig& config, Done done) { done(Status::ok()); }
+  // Cuts a prepare in progress short (the task is being killed); its done
+  // then reports an error.
+  virtual void cancel(const std::string& container_id) {}
+};
+
+// How a prepare ended: launch requirements, or the failure and its reason.
+struct PrepareResult {
+  StatusOr<LaunchRequirements> launch = LaunchRequirements{};
+  std::string failure_reason;  // set on failure: the failing hook's
 };
 
 class ContainerLauncher {
  public:
-  explicit ContainerLauncher(std::vector<std::unique_ptr<ContainerHook>> hooks = {});
+  explicit ContainerLauncher(std::vector<std::shared_ptr<ContainerHook>> hooks = {});
 
-  // Errors name the hook that failed ("prepare (fetcher): ...").
-  Status prepare(const ContainerConfig& config);
-  StatusOr<pid_t> spawn(const ContainerConfig& config);
-  Status isolate(const ContainerConfig& config, pid_t pid);
-  void cleanup(const ContainerConfig& config);
+  void prepare(const ContainerConfig& config, std::function<void(PrepareResult)> done);
+  StatusOr<pid_t> spawn(const ContainerConfig& config, const LaunchRequirements& launch) const;
+  void isolate(const ContainerConfig& config, pid_t pid, std::function<void(Status)> done);
+  void cleanup(const ContainerConfig& config, std::function<void()> done);
+  void cancel(const std::string& container_id);
 
  private:
-  std::vector<std::unique_ptr<ContainerHook>> hooks_;
+  void prepare_from(size_t index, std::shared_ptr<const ContainerConfig> config,
+                    LaunchRequirements launch, std::function<void(PrepareResult)> done);
+  void isolate_from(size_t index, std::shared_ptr<const ContainerConfig> config, pid_t pid,
+                    std::function<void(Status)> done);
+  void cleanup_from(size_t index, std::shared_ptr<const ContainerConfig> config,
+                    std::function<void()> done);
+
+  std::vector<std::shared_ptr<ContainerHook>> hooks_;
 };
 
 }  // namespace clusterctl

@@ -1,5 +1,5 @@
-// Executors: launch (sandbox, ContainerLauncher, spawn), registration, their
-// status updates, kills and exits.
+// Executors: the container config of a new task, registration, status
+// updates, kills and exits. The launch itself is in executor_launch.cpp.
 #include <signal.h>
 #include <unistd.h>
 
@@ -81,43 +81,6 @@ StatusOr<ContainerConfig> AgentImpl::container_config(const RunTaskCall& call) c
   return config;
 }
 
-// prepare, spawn, watch, isolate: the executor runs once this returns OK.
-Status AgentImpl::launch(const RunTaskCall& call) {
-  auto config_or = container_config(call);
-  if (!config_or) return config_or.status();
-  auto executor = std::make_unique<ExecutorRecord>(io_);
-  executor->config = std::move(config_or).value();
-  const ContainerConfig& config = executor->config;
-
-  Status prepared = launcher_.prepare(config);
-  StatusOr<pid_t> pid = prepared ? launcher_.spawn(config) : StatusOr<pid_t>(prepared);
-  if (!pid) {
-    launcher_.cleanup(config);
-    return pid.status();
-  }
-  executor->pid = *pid;
-  std::string container_id = config.container_id;
-  Status watched = watcher_.watch_group(
-      *pid, [this, container_id](const ExitStatus& exit) { executor_exited(container_id, exit); });
-  if (!watched) {
-    LOG(kError) << watched.message();  // cannot happen for a fresh child
-  }
-  Status isolated = launcher_.isolate(config, *pid);
-  if (!isolated) {
-    executor->launch_failed = true;  // reaped and forgotten when it exits
-    kill_group(*pid);
-    executors_[container_id] = std::move(executor);
-    return isolated;
-  }
-  live_tasks_[agent_task_key(config.framework_id, config.task.task_id)] =
-      AgentTask{config.framework_id, config.task, "STAGING"};
-  LOG(kInfo) << "launched executor " << config.executor_id << " (pid " << *pid << ") for task "
-             << config.task.task_id << " of framework " << config.framework_id << " in "
-             << config.sandbox;
-  executors_[container_id] = std::move(executor);
-  return Status::ok();
-}
-
 void AgentImpl::register_executor(const RpcConnectionPtr& connection,
                                   const RegisterExecutorCall& call, RpcResponder responder) {
   auto found = executors_.find(call.container_id);
@@ -130,14 +93,14 @@ void AgentImpl::register_executor(const RpcConnectionPtr& connection,
     return;
   }
   ExecutorRecord& executor = *found->second;
-  if (call.pid != executor.pid) {
+  if (call.pid != executor.pid && call.pid != 1) {  // 1: in a pid namespace of its own
     LOG(kWarning) << "executor " << call.executor_id << " says its pid is " << call.pid
                   << "; the agent started " << executor.pid;
   }
   executor.connection = connection;
   LOG(kInfo) << "executor " << call.executor_id << " registered";
-  responder.reply(
-      pack_payload(RegisterExecutorReply{executor.config.task, executor.config.sandbox}));
+  executor.pending_registration = std::move(responder);
+  if (executor.isolated) answer_registration(executor);  // else once isolated
 }
 
 void AgentImpl::executor_update(const RpcConnectionPtr& connection, TaskStatus status,
@@ -163,8 +126,12 @@ void AgentImpl::executor_update(const RpcConnectionPtr& connection, TaskStatus s
   if (*state == TaskState::kRunning && executor->task_group == 0) {
     executor->task_group = find_task_group(executor->pid);
   }
-  forward_update(*executor, std::move(status));
   responder.reply(empty_payload());
+  if (is_terminal(*state)) {
+    end_task(*executor, std::move(status));
+  } else {
+    forward_update(*executor, std::move(status));
+  }
 }
 
 void AgentImpl::forward_update(ExecutorRecord& executor, TaskStatus status) {
@@ -201,20 +168,20 @@ void AgentImpl::executor_exited(const std::string& container_id, const ExitStatu
   if (found == executors_.end()) return;
   ExecutorRecord& executor = *found->second;
   executor.kill_deadline.cancel();
+  executor.exited = true;
   LOG(kInfo) << "executor " << executor.config.executor_id << " (pid " << executor.pid << ") "
              << exit.describe();
-  if (!executor.launch_failed && !executor.terminal) {
+  if (!executor.launch_failed && !executor.terminal && !executor.ending) {
     // The executor can no longer clean up after itself.
     if (executor.task_group != 0) kill_group(executor.task_group);
     std::string message = "executor " + exit.describe();
-    forward_update(executor,
-                   executor.kill_requested
-                       ? make_status(executor, TaskState::kKilled, "killed", message)
-                       : make_status(executor, TaskState::kFailed, "executor terminated", message));
+    end_task(executor,
+             executor.kill_requested
+                 ? make_status(executor, TaskState::kKilled, "killed", message)
+                 : make_status(executor, TaskState::kFailed, "executor terminated", message));
+    return;  // the end of the task removes the executor
   }
-  launcher_.cleanup(executor.config);
-  executors_.erase(found);
-  shutdown_step();
+  if (!executor.ending) remove_executor(container_id);
 }
 
 void AgentImpl::kill_task(const KillTaskCall& call, RpcResponder responder) {
@@ -237,6 +204,10 @@ void AgentImpl::kill_executor(ExecutorRecord& executor, int64_t grace_millis) {
   const ContainerConfig& config = executor.config;
   int64_t grace = grace_millis >= 0 ? grace_millis : config.task.kill_grace_millis;
   executor.kill_requested = true;
+  if (executor.pid == 0) {  // still preparing: stop that; the launch ends KILLED
+    launcher_.cancel(config.container_id);
+    return;
+  }
   if (!executor.connection || !executor.connection->is_open()) {
     kill_for_good(executor, "its executor is not connected");
     return;
@@ -266,6 +237,7 @@ void AgentImpl::kill_for_good(ExecutorRecord& executor, const std::string& why) 
                 << executor.config.task.task_id << " with SIGKILL: " << why;
   executor.kill_requested = true;
   executor.kill_deadline.cancel();
+  if (executor.pid == 0 || executor.exited) return;  // nothing (left) to signal
   if (executor.task_group == 0) executor.task_group = find_task_group(executor.pid);
   if (executor.task_group != 0) kill_group(executor.task_group);
   kill_group(executor.pid);

@@ -48,6 +48,8 @@ class MasterLink {
 
   const std::string& agent_id() const { return agent_id_; }
   bool registered() const { return registered_; }
+  // The registered connection, or null.
+  RpcConnectionPtr connection() const { return registered_ ? connection_ : nullptr; }
 
  private:
   void connect();

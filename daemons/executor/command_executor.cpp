@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <deque>
+#include <memory>
 
 #include "core/asio.hpp"
 #include "core/ids.hpp"
@@ -16,6 +17,7 @@
 #include "core/rpc/rpc.hpp"
 #include "core/task_status.hpp"
 #include "core/timer.hpp"
+#include "daemons/executor/rotating_output.hpp"
 #include "daemons/executor/task_command.hpp"
 
 namespace clusterctl {
@@ -37,6 +39,9 @@ class CommandExecutor {
   void connected(StatusOr<RpcConnectionPtr> connection);
   void registered(StatusOr<RpcValue> reply);
   void launch();
+  // The task's stdout and stderr: straight into the sandbox files, or through
+  // pipes into rotated files when the agent set a size limit.
+  Status route_output(SpawnOptions& spawn);
   void task_exited(const ExitStatus& exit);
   void on_request(const RpcMessage& message, RpcResponder responder);
   void kill_task(Duration grace);
@@ -57,6 +62,10 @@ class CommandExecutor {
   GroupKiller killer_;
   asio::signal_set signals_;
   TaskInfo task_;
+  uint64_t log_max_bytes_ = 0;
+  uint32_t log_keep_ = 0;
+  std::unique_ptr<RotatingOutput> stdout_;
+  std::unique_ptr<RotatingOutput> stderr_;
   pid_t task_pid_ = 0;  // while the task runs
   bool registered_ = false;
   bool kill_requested_ = false;
@@ -107,6 +116,8 @@ void CommandExecutor::registered(StatusOr<RpcValue> reply) {
   registered_ = true;
   task_ = registration->task;
   if (!registration->sandbox.empty()) options_.sandbox = registration->sandbox;
+  log_max_bytes_ = registration->log_max_bytes;
+  log_keep_ = registration->log_keep;
   LOG(kInfo) << "registered with agent " << options_.agent << "; task " << task_.task_id;
   if (kill_requested_) {
     send_update(TaskState::kKilled, "killed", "killed before it started");
@@ -122,9 +133,10 @@ void CommandExecutor::launch() {
   spawn.env =
       task_environment(current_environment(), task_, options_.framework_id, options_.sandbox);
   spawn.working_dir = options_.sandbox;
-  spawn.stdout_path = options_.sandbox + "/stdout";
-  spawn.stderr_path = options_.sandbox + "/stderr";
-  StatusOr<pid_t> pid = spawn_process(spawn);
+  Status routed = route_output(spawn);
+  StatusOr<pid_t> pid = routed ? spawn_process(spawn) : StatusOr<pid_t>(routed);
+  if (stdout_) stdout_->start();  // closes our copies of the write ends
+  if (stderr_) stderr_->start();
   if (!pid) {
     LOG(kError) << "task " << task_.task_id << ": " << pid.status().message();
     send_update(TaskState::kFailed, "launch failed", pid.status().message());
@@ -141,9 +153,27 @@ void CommandExecutor::launch() {
   send_update(TaskState::kRunning, "", "");
 }
 
+Status CommandExecutor::route_output(SpawnOptions& spawn) {
+  spawn.stdout_path = options_.sandbox + "/stdout";
+  spawn.stderr_path = options_.sandbox + "/stderr";
+  if (log_max_bytes_ == 0) return Status::ok();
+  stdout_ = std::make_unique<RotatingOutput>(io_, spawn.stdout_path, log_max_bytes_, log_keep_);
+  stderr_ = std::make_unique<RotatingOutput>(io_, spawn.stderr_path, log_max_bytes_, log_keep_);
+  StatusOr<int> out = stdout_->open();
+  if (!out) return out.status();
+  StatusOr<int> err = stderr_->open();
+  if (!err) return err.status();
+  spawn.stdout_fd = *out;
+  spawn.stderr_fd = *err;
+  return Status::ok();
+}
+
 void CommandExecutor::task_exited(const ExitStatus& exit) {
   killer_.cancel();
   task_pid_ = 0;
+  // Whatever the task wrote before it ended is in the files before it is reported.
+  if (stdout_) stdout_->drain();
+  if (stderr_) stderr_->drain();
   LOG(kInfo) << "task " << task_.task_id << " " << exit.describe();
   if (connection_gone_) {
     finish(1);

@@ -137,6 +137,11 @@ void MasterImpl::on_request(const RpcConnectionPtr& connection, const RpcMessage
       status_update(call->status);
       responder.reply(empty_payload());
     }
+  } else if (method == "agent.usage") {
+    if (auto call = parse_params<AgentUsageCall>(message, responder)) {
+      record_usage(connection, *call);
+      responder.reply(empty_payload());
+    }
   } else if (method == "framework.subscribe") {
     if (auto info = parse_params<FrameworkInfo>(message, responder))
       subscribe(connection, std::move(*info), std::move(responder));

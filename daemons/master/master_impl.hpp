@@ -72,6 +72,7 @@ class MasterImpl : public Master {
                        const Resources& remaining) const;
   void launch_task(const std::string& framework_id, TaskInfo task);
   void status_update(const TaskStatus& status);
+  void record_usage(const RpcConnectionPtr& connection, const AgentUsageCall& call);
   // Applies a status to a live task, forwards it, completes terminal tasks.
   void update_task(const std::string& key, TaskStatus status);
   void forward_update(const std::string& framework_id, const TaskStatus& status);

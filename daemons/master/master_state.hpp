@@ -5,12 +5,14 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 
 #include "core/messages.hpp"
 #include "core/rpc/rpc.hpp"
 #include "core/task_state.hpp"
+#include "core/task_usage.hpp"
 
 namespace clusterctl {
 
@@ -45,6 +47,7 @@ struct TaskRecord {
   TaskStatus last_status;
   double started_at = 0;
   double updated_at = 0;
+  std::optional<TaskUsage> usage;  // from the agent's agent.usage reports
 };
 
 struct OfferRecord {

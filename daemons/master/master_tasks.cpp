@@ -75,6 +75,18 @@ void MasterImpl::status_update(const TaskStatus& status) {
   update_task(key, status);
 }
 
+// Usage reports count only from the agent the tasks run on.
+void MasterImpl::record_usage(const RpcConnectionPtr& connection, const AgentUsageCall& call) {
+  auto agent = state_.agent_of_connection.find(connection->id());
+  if (agent == state_.agent_of_connection.end()) return;
+  for (const TaskUsageReport& report : call.tasks) {
+    auto task = state_.tasks.find(task_key(report.framework_id, report.task_id));
+    if (task != state_.tasks.end() && task->second.info.agent_id == agent->second) {
+      task->second.usage = report.usage;
+    }
+  }
+}
+
 void MasterImpl::update_task(const std::string& key, TaskStatus status) {
   TaskRecord& task = state_.tasks.at(key);
   auto state = parse_task_state(status.state);

@@ -23,6 +23,7 @@ TaskView task_view(const TaskRecord& task) {
   view.resources = task.info.resources;
   view.started_at = task.started_at;
   view.updated_at = task.updated_at;
+  view.usage = task.usage;
   return view;
 }
 }  // namespace

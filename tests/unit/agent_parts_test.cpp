@@ -2,11 +2,14 @@
 // latest link, resource detection, the status update queue (against a fake
 // connection), the container launch hooks, and what a task's command becomes.
 #include <sched.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
+#include <map>
 #include <optional>
 
 #include "daemons/agent/container_launcher.hpp"
@@ -217,20 +220,35 @@ TEST(StatusForwarderTest, DropsARefusedUpdateAndTellsWhenDrained) {
 
 // ---- Container launch hooks ----
 
+// Records the calls; `fail_prepare` makes its prepare fail. Answers at once
+// (the launcher must not care whether a hook answers before returning).
 class RecordingHook : public ContainerHook {
  public:
   RecordingHook(std::string name, std::vector<std::string>* log, bool fail_prepare = false)
       : name_(std::move(name)), log_(log), fail_prepare_(fail_prepare) {}
   std::string name() const override { return name_; }
-  Status prepare(const ContainerConfig&) override {
+  std::string failure_reason() const override { return name_ + " failed"; }
+  void prepare(const ContainerConfig&, PrepareDone done) override {
     log_->push_back("prepare " + name_);
-    return fail_prepare_ ? Status::io_error("no artifact") : Status::ok();
+    if (fail_prepare_) {
+      done(Status::io_error("no artifact"));
+      return;
+    }
+    LaunchRequirements launch;
+    launch.environment[name_] = "prepared";
+    done(launch);
   }
-  Status isolate(const ContainerConfig&, pid_t) override {
+  void isolate(const ContainerConfig&, pid_t, Done done) override {
     log_->push_back("isolate " + name_);
-    return Status::ok();
+    done(Status::ok());
   }
-  void cleanup(const ContainerConfig&) override { log_->push_back("cleanup " + name_); }
+  void cleanup(const ContainerConfig&, Done done) override {
+    log_->push_back("cleanup " + name_);
+    done(Status::ok());
+  }
+  void cancel(const std::string& container_id) override {
+    log_->push_back("cancel " + name_ + " " + container_id);
+  }
 
  private:
   std::string name_;
@@ -240,27 +258,62 @@ class RecordingHook : public ContainerHook {
 
 TEST(ContainerLauncherTest, RunsHooksInOrderAndCleansUpInReverse) {
   std::vector<std::string> log;
-  std::vector<std::unique_ptr<ContainerHook>> hooks;
-  hooks.push_back(std::make_unique<RecordingHook>("fetcher", &log));
-  hooks.push_back(std::make_unique<RecordingHook>("cgroups", &log));
-  ContainerLauncher launcher(std::move(hooks));
+  ContainerLauncher launcher({std::make_shared<RecordingHook>("isolators", &log),
+                              std::make_shared<RecordingHook>("fetcher", &log)});
   ContainerConfig config;
-  ASSERT_TRUE(launcher.prepare(config).is_ok());
-  ASSERT_TRUE(launcher.isolate(config, 1).is_ok());
-  launcher.cleanup(config);
-  EXPECT_EQ(log,
-            (std::vector<std::string>{"prepare fetcher", "prepare cgroups", "isolate fetcher",
-                                      "isolate cgroups", "cleanup cgroups", "cleanup fetcher"}));
+  std::optional<PrepareResult> prepared;
+  launcher.prepare(config, [&](PrepareResult result) { prepared = std::move(result); });
+  ASSERT_TRUE(prepared && prepared->launch.is_ok());
+  // Every hook's launch requirements are merged.
+  EXPECT_EQ(prepared->launch->environment,
+            (std::map<std::string, std::string>{{"fetcher", "prepared"}, {"isolators", "prepared"}}));
+  std::optional<Status> isolated;
+  launcher.isolate(config, 1, [&](Status status) { isolated = status; });
+  ASSERT_TRUE(isolated && isolated->is_ok());
+  bool cleaned = false;
+  launcher.cleanup(config, [&] { cleaned = true; });
+  EXPECT_TRUE(cleaned);
+  EXPECT_EQ(log, (std::vector<std::string>{"prepare isolators", "prepare fetcher",
+                                           "isolate isolators", "isolate fetcher",
+                                           "cleanup fetcher", "cleanup isolators"}));
 }
 
-TEST(ContainerLauncherTest, AFailingHookIsNamed) {
+TEST(ContainerLauncherTest, TheFirstFailingPrepareStopsTheLaunchWithItsReason) {
   std::vector<std::string> log;
-  std::vector<std::unique_ptr<ContainerHook>> hooks;
-  hooks.push_back(std::make_unique<RecordingHook>("fetcher", &log, /*fail_prepare=*/true));
-  ContainerLauncher launcher(std::move(hooks));
-  Status prepared = launcher.prepare(ContainerConfig{});
-  EXPECT_EQ(prepared.message(), "prepare (fetcher): no artifact");
-  EXPECT_EQ(prepared.kind(), ErrorKind::kIoError);
+  ContainerLauncher launcher({std::make_shared<RecordingHook>("fetcher", &log, true),
+                              std::make_shared<RecordingHook>("isolators", &log)});
+  std::optional<PrepareResult> prepared;
+  launcher.prepare(ContainerConfig{}, [&](PrepareResult result) { prepared = std::move(result); });
+  ASSERT_TRUE(prepared.has_value());
+  ASSERT_FALSE(prepared->launch.is_ok());
+  EXPECT_EQ(prepared->launch.status().message(), "no artifact");
+  EXPECT_EQ(prepared->launch.status().kind(), ErrorKind::kIoError);
+  EXPECT_EQ(prepared->failure_reason, "fetcher failed");
+  EXPECT_EQ(log, (std::vector<std::string>{"prepare fetcher"}));
+  launcher.cancel("container-1");
+  EXPECT_EQ(log.back(), "cancel isolators container-1");
+}
+
+TEST(ContainerLauncherTest, SpawnsWithTheEnvironmentHooksAskedFor) {
+  auto dir = fresh_dir("launcher_env");
+  ContainerLauncher launcher;
+  ContainerConfig config;
+  config.sandbox = dir.string();
+  config.log_path = (dir / "out").string();
+  config.argv = {"/bin/sh", "-c", "echo \"$FROM_HOOK\""};
+  LaunchRequirements launch;
+  launch.environment["FROM_HOOK"] = "hello";
+  auto pid = launcher.spawn(config, launch);
+  ASSERT_TRUE(pid.is_ok()) << pid.status().message();
+  int status = 0;
+  ASSERT_EQ(::waitpid(*pid, &status, 0), *pid);
+  std::ifstream out(dir / "out");
+  std::string line;
+  std::getline(out, line);
+  EXPECT_EQ(line, "hello");
+  launch.namespaces = {"network"};
+  EXPECT_FALSE(launcher.spawn(config, launch).is_ok());
+  std::filesystem::remove_all(dir);
 }
 
 // ---- The command executor's task command ----

@@ -186,15 +186,22 @@ TEST_F(AgentTest, RunsATaskAndForwardsItsUpdatesInOrder) {
   EXPECT_EQ(read_file(runs_dir("t1") + "/latest/stderr"), "");
 }
 
-TEST_F(AgentTest, ReportsALaunchFailure) {
+TEST_F(AgentTest, ReportsALaunchFailureAsAFailedTask) {
   start_agent("/nonexistent/clusterctl");
-  auto reply = call_agent("agent.run_task", pack_payload(task_call("t1", "true")));
-  ASSERT_FALSE(reply.is_ok());
-  EXPECT_NE(reply.status().message().find("/nonexistent/clusterctl"), std::string::npos)
-      << reply.status().message();
+  // run_task is accepted at once: the container is prepared asynchronously
+  // and a failure to launch comes back as the task's FAILED update.
+  ASSERT_TRUE(call_agent("agent.run_task", pack_payload(task_call("t1", "true"))));
+  run_until([&] { return has_state("FAILED"); }, "FAILED");
+  const TaskStatus& failed = master_->updates.back();
+  EXPECT_EQ(failed.reason, "container launch failed");
+  EXPECT_NE(failed.message.find("/nonexistent/clusterctl"), std::string::npos) << failed.message;
   KillTaskCall kill{"fw-1", "t1", -1};
-  EXPECT_EQ(call_agent("agent.kill_task", pack_payload(kill)).status().kind(),
-            ErrorKind::kNotFound);
+  run_until(
+      [&] {
+        return call_agent("agent.kill_task", pack_payload(kill)).status().kind() ==
+               ErrorKind::kNotFound;
+      },
+      "the ended task to be forgotten");
 }
 
 TEST_F(AgentTest, KillsATaskThatIgnoresSigterm) {

@@ -1,0 +1,103 @@
+// Watching running containers: their usage every --usage-interval (sent to
+// the master as agent.usage), limits they go over (the isolators' watches and
+// polled limits) and the task's end, which is checked against the limits so
+// that a memory kill says so instead of "killed by signal 9".
+#include "core/log.hpp"
+#include "core/task_status.hpp"
+#include "daemons/agent/agent_impl.hpp"
+
+namespace clusterctl {
+
+namespace {
+constexpr Duration kUsageCallTimeout{5000};
+}
+
+void AgentImpl::end_task(ExecutorRecord& executor, TaskStatus status) {
+  if (executor.terminal || executor.ending) return;
+  auto state = parse_task_state(status.state);
+  bool maybe_limited = executor.isolated && !executor.kill_requested && state.is_ok() &&
+                       *state != TaskState::kFinished;
+  std::string container_id = executor.config.container_id;
+  if (!maybe_limited || executor.limitation) {
+    executor.ending = true;
+    conclude(container_id, std::move(status));
+    return;
+  }
+  executor.ending = true;
+  isolation_->check(container_id,
+                    [this, container_id, status](std::optional<TaskUsage> usage,
+                                                 std::optional<ContainerLimitation> limitation) {
+                      auto found = executors_.find(container_id);
+                      if (found == executors_.end()) return;
+                      if (usage) found->second->usage = usage;
+                      if (limitation && !found->second->limitation)
+                        found->second->limitation = limitation;
+                      conclude(container_id, status);
+                    });
+}
+
+void AgentImpl::conclude(const std::string& container_id, TaskStatus status) {
+  auto found = executors_.find(container_id);
+  if (found == executors_.end()) return;
+  ExecutorRecord& executor = *found->second;
+  executor.ending = false;
+  if (executor.limitation) {
+    // Whatever the exit looked like, the container went over a limit.
+    std::string how = status.message;
+    status.state = task_state_name(TaskState::kFailed);
+    status.reason = executor.limitation->reason;
+    status.message = executor.limitation->message + (how.empty() ? "" : "; " + how);
+    status.exit_code.reset();
+  }
+  forward_update(executor, std::move(status));
+  if (executor.exited) remove_executor(container_id);
+}
+
+void AgentImpl::on_limitation(const std::string& container_id,
+                              const ContainerLimitation& limitation) {
+  auto found = executors_.find(container_id);
+  if (found == executors_.end()) return;
+  ExecutorRecord& executor = *found->second;
+  if (executor.terminal || executor.limitation) return;
+  LOG(kWarning) << "task " << executor.config.task.task_id << ": " << limitation.reason << ": "
+                << limitation.message;
+  executor.limitation = limitation;
+  if (!executor.exited) kill_for_good(executor, limitation.reason);
+}
+
+void AgentImpl::fetch_progress(const std::string& container_id, const std::string& message) {
+  auto found = executors_.find(container_id);
+  if (found == executors_.end() || found->second->terminal || found->second->pid != 0) return;
+  forward_update(*found->second,
+                 make_status(*found->second, TaskState::kStaging, "fetching", message));
+}
+
+void AgentImpl::measure_usage() {
+  usage_timer_.start(options_.containers.usage_interval, [this] { measure_usage(); });
+  AgentUsageCall report;
+  report.agent_id = link_.agent_id();
+  for (auto& [container_id, executor] : executors_) {
+    if (!executor->isolated || executor->terminal || executor->exited) continue;
+    if (executor->usage) {
+      report.tasks.push_back(
+          {executor->config.framework_id, executor->config.task.task_id, *executor->usage});
+    }
+    std::string id = container_id;
+    isolation_->check(id, [this, id](std::optional<TaskUsage> usage,
+                                     std::optional<ContainerLimitation> limitation) {
+      auto found = executors_.find(id);
+      if (found == executors_.end()) return;
+      if (usage) found->second->usage = usage;
+      if (limitation) on_limitation(id, *limitation);
+    });
+  }
+  RpcConnectionPtr master = link_.connection();
+  if (master && !report.tasks.empty()) {
+    master->call("agent.usage", pack_payload(report), kUsageCallTimeout,
+                 [](StatusOr<RpcValue> reply) {
+                   if (!reply) LOG(kDebug) << "agent.usage: " << reply.status().message();
+                 });
+  }
+}
+
+}  // namespace clusterctl

@@ -1,0 +1,37 @@
+// The agent's options for containers: isolation, the fetcher, sandboxes and
+// their garbage collection (the flags of `clusterctl agent` with the same
+// names). Plain values.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "core/duration.hpp"
+
+namespace clusterctl {
+
+struct ContainerOptions {
+  // --isolation: comma list of isolators ("cgroups/cpu,cgroups/mem") or .so paths.
+  std::string isolation = "posix/cpu,posix/mem";
+  std::string plugin_dir;  // empty: next to the binary (<bin>/../lib/clusterctl)
+  std::string cgroups_root = "clusterctl";
+  bool cgroups_enable_cfs = false;
+  int64_t pids_limit = 0;         // 0: no limit unless the task asks for "pids"
+  Duration usage_interval{1000};  // measuring, enforcing polled limits, reporting
+
+  std::string fetcher_cache_dir;  // empty: WORK_DIR/fetcher-cache
+  uint64_t fetcher_cache_size = 2ull << 30;
+  Duration fetcher_stall_timeout{30000};
+  int fetcher_retries = 3;
+  Duration fetcher_retry_backoff{1000};
+  std::string fetcher_ca_file;  // extra trusted CAs for https (tests)
+  size_t fetcher_threads = 4;   // downloads at the same time
+
+  uint64_t sandbox_log_max_size = 10ull << 20;  // stdout/stderr rotated past this; 0: never
+  uint32_t sandbox_log_keep = 5;                // rotated files kept per stream
+  Duration gc_delay{7LL * 24 * 3600 * 1000};    // finished sandboxes removed after this
+  double gc_disk_headroom = 0.1;  // ... or at once while less than this fraction is free
+  Duration disk_watch_interval{60000};
+};
+
+}  // namespace clusterctl

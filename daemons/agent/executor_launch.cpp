@@ -1,0 +1,141 @@
+// The launch of an executor, step by step, each step a reaction on the
+// agent's thread: prepare the container (isolators, fetcher; off the loop),
+// spawn the executor, isolate it, and only then answer its
+// executor.register. A task that ends before its executor exists ends here.
+// And the end of every container: cleanup, then the sandbox goes to the GC.
+#include "core/log.hpp"
+#include "core/plugin/plugin_library.hpp"
+#include "daemons/agent/agent_impl.hpp"
+
+namespace clusterctl {
+
+std::vector<std::shared_ptr<ContainerHook>> AgentImpl::container_hooks() {
+  const ContainerOptions& containers = options_.containers;
+  IsolationOptions isolation;
+  isolation.entries = split_isolation(containers.isolation);
+  isolation.plugin_dir =
+      containers.plugin_dir.empty() ? default_plugin_dir() : containers.plugin_dir;
+  isolation.config.work_dir = options_.work_dir;
+  isolation.config.cgroups_root = containers.cgroups_root;
+  isolation.config.enable_cfs = containers.cgroups_enable_cfs;
+  isolation.config.pids_limit = containers.pids_limit;
+  isolation_ = std::make_shared<Isolation>(io_, isolation);
+  isolation_->set_limitation_handler(
+      [this](const std::string& container_id, const ContainerLimitation& limitation) {
+        on_limitation(container_id, limitation);
+      });
+
+  FetcherOptions fetching;
+  fetching.cache_dir = containers.fetcher_cache_dir.empty() ? options_.work_dir + "/fetcher-cache"
+                                                            : containers.fetcher_cache_dir;
+  fetching.cache_size = containers.fetcher_cache_size;
+  fetching.stall_timeout = containers.fetcher_stall_timeout;
+  fetching.retries = containers.fetcher_retries;
+  fetching.retry_backoff = containers.fetcher_retry_backoff;
+  fetching.ca_file = containers.fetcher_ca_file;
+  fetcher_ = std::make_shared<FetcherHook>(
+      io_, fetching, containers.fetcher_threads,
+      [this](const std::string& container_id, const std::string& message) {
+        fetch_progress(container_id, message);
+      });
+  Status opened = fetcher_->open();
+  if (!opened) LOG(kWarning) << "fetcher cache disabled: " << opened.message();
+  // Isolators first: a plugin that cannot load fails the task before any download.
+  return {isolation_, fetcher_};
+}
+
+Status AgentImpl::launch(const RunTaskCall& call) {
+  auto config_or = container_config(call);
+  if (!config_or) return config_or.status();
+  auto executor = std::make_unique<ExecutorRecord>(io_);
+  executor->config = std::move(config_or).value();
+  const ContainerConfig& config = executor->config;
+  std::string container_id = config.container_id;
+  live_tasks_[agent_task_key(config.framework_id, config.task.task_id)] =
+      AgentTask{config.framework_id, config.task, "STAGING"};
+  LOG(kInfo) << "preparing container " << container_id << " for task " << config.task.task_id
+             << " of framework " << config.framework_id << " in " << config.sandbox;
+  executors_[container_id] = std::move(executor);
+  launcher_.prepare(executors_[container_id]->config, [this, container_id](PrepareResult result) {
+    prepared(container_id, std::move(result));
+  });
+  return Status::ok();
+}
+
+void AgentImpl::prepared(const std::string& container_id, PrepareResult result) {
+  auto found = executors_.find(container_id);
+  if (found == executors_.end()) return;
+  ExecutorRecord& executor = *found->second;
+  const ContainerConfig& config = executor.config;
+  TaskStatus failure;
+  if (executor.kill_requested) {
+    failure = make_status(executor, TaskState::kKilled, "killed", "killed before the task started");
+  } else if (!result.launch) {
+    failure = make_status(executor, TaskState::kFailed, result.failure_reason,
+                          result.launch.status().message());
+  } else {
+    StatusOr<pid_t> pid = launcher_.spawn(config, *result.launch);
+    if (pid) {
+      executor.pid = *pid;
+      Status watched = watcher_.watch_group(*pid, [this, container_id](const ExitStatus& exit) {
+        executor_exited(container_id, exit);
+      });
+      if (!watched) LOG(kError) << watched.message();  // cannot happen for a fresh child
+      LOG(kInfo) << "launched executor " << config.executor_id << " (pid " << *pid << ") for task "
+                 << config.task.task_id;
+      launcher_.isolate(config, *pid,
+                        [this, container_id](Status status) { isolated(container_id, status); });
+      return;
+    }
+    failure = make_status(executor, TaskState::kFailed, "container launch failed",
+                          pid.status().message());
+  }
+  // No executor process: the task ends here.
+  executor.launch_failed = true;
+  forward_update(executor, std::move(failure));
+  remove_executor(container_id);
+}
+
+void AgentImpl::isolated(const std::string& container_id, const Status& status) {
+  auto found = executors_.find(container_id);
+  if (found == executors_.end() || found->second->exited) return;
+  ExecutorRecord& executor = *found->second;
+  if (!status) {
+    LOG(kError) << "cannot isolate task " << executor.config.task.task_id << ": "
+                << status.message();
+    executor.launch_failed = true;  // its exit, after the SIGKILL, only cleans up
+    forward_update(executor, make_status(executor, TaskState::kFailed, "container isolation failed",
+                                         status.message()));
+    if (executor.pending_registration) {
+      executor.pending_registration->fail(Status::failed_precondition(status.message()));
+      executor.pending_registration.reset();
+    }
+    kill_for_good(executor, "its container could not be isolated");
+    return;
+  }
+  executor.isolated = true;
+  if (executor.pending_registration) answer_registration(executor);
+}
+
+void AgentImpl::answer_registration(ExecutorRecord& executor) {
+  RegisterExecutorReply reply{executor.config.task, executor.config.sandbox,
+                              options_.containers.sandbox_log_max_size,
+                              options_.containers.sandbox_log_keep};
+  executor.pending_registration->reply(pack_payload(reply));
+  executor.pending_registration.reset();
+}
+
+void AgentImpl::remove_executor(const std::string& container_id) {
+  auto found = executors_.find(container_id);
+  if (found == executors_.end() || found->second->removing) return;
+  found->second->removing = true;
+  launcher_.cleanup(found->second->config, [this, container_id] {
+    auto found = executors_.find(container_id);
+    if (found == executors_.end()) return;
+    gc_.schedule(found->second->config.sandbox);
+    executors_.erase(found);
+    shutdown_step();
+  });
+}
+
+}  // namespace clusterctl

@@ -1,0 +1,52 @@
+// FetcherHook: the fetcher (fetcher/fetcher.hpp) as the ContainerHook that
+// brings a task's URIs into its sandbox before the executor starts. Fetches
+// run on the hook's own worker threads; progress is reported at most once a
+// second per task (and when each URI starts), and a kill cancels the fetch.
+//
+// Threading: the public methods and every callback run on the agent's
+// io_context thread.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "daemons/agent/container_launcher.hpp"
+#include "fetcher/fetcher.hpp"
+
+namespace boost::asio {
+class io_context;
+class thread_pool;
+}  // namespace boost::asio
+
+namespace clusterctl {
+
+class FetcherHook : public ContainerHook {
+ public:
+  using ProgressHandler =
+      std::function<void(const std::string& container_id, const std::string& message)>;
+
+  FetcherHook(boost::asio::io_context& io, FetcherOptions options, size_t threads,
+              ProgressHandler on_progress);
+  ~FetcherHook() override;
+
+  // Opens the cache (an error leaves fetching working, uncached).
+  Status open();
+
+  std::string name() const override { return "fetcher"; }
+  std::string failure_reason() const override { return "fetch failed"; }
+  void prepare(const ContainerConfig& config, PrepareDone done) override;
+  void cancel(const std::string& container_id) override;
+
+ private:
+  struct Shared;
+  boost::asio::io_context& io_;
+  std::shared_ptr<Shared> shared_;  // the fetcher, kept alive by running fetches
+  std::unique_ptr<boost::asio::thread_pool> pool_;
+  ProgressHandler on_progress_;
+  std::map<std::string, std::shared_ptr<std::atomic<bool>>> cancelled_;  // fetches in progress
+};
+
+}  // namespace clusterctl

@@ -1,0 +1,199 @@
+#include "daemons/agent/file_server.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include <msgpack.hpp>
+
+#include "core/asio.hpp"
+
+namespace clusterctl {
+
+namespace {
+
+struct FileEntry {
+  std::string name;
+  std::string path;
+  std::string type;
+  int64_t size = 0;
+  double mtime = 0;
+  uint32_t mode = 0;
+  MSGPACK_DEFINE_MAP(name, path, type, size, mtime, mode);
+};
+
+struct BrowseAnswer {
+  std::string path;
+  std::vector<FileEntry> entries;
+  MSGPACK_DEFINE_MAP(path, entries);
+};
+
+struct ReadAnswer {
+  std::string path;
+  int64_t offset = 0;
+  int64_t size = 0;
+  msgpack::type::raw_ref data;  // a msgpack str holding the raw bytes
+  MSGPACK_DEFINE_MAP(path, offset, size, data);
+};
+
+class Descriptor {
+ public:
+  explicit Descriptor(int fd) : fd_(fd) {}
+  ~Descriptor() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  int get() const { return fd_; }
+  int release() { return std::exchange(fd_, -1); }
+
+ private:
+  int fd_;
+};
+
+// Opens `relative` below the directory `root_fd` without leaving it.
+int open_beneath(int root_fd, const std::string& relative, int flags) {
+  struct open_how how;
+  std::memset(&how, 0, sizeof(how));
+  how.flags = static_cast<uint64_t>(flags | O_CLOEXEC);
+  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+  return static_cast<int>(::syscall(SYS_openat2, root_fd, relative.empty() ? "." : relative.c_str(),
+                                    &how, sizeof(how)));
+}
+
+HttpResponse open_error(const std::string& path) {
+  if (errno == ENOENT || errno == ENOTDIR) return http_error(404, "no such file: " + path);
+  if (errno == EXDEV || errno == ELOOP)
+    return http_error(403, path + " leads out of the sandboxes");
+  return http_error(500, "cannot open " + path + ": " + std::strerror(errno));
+}
+
+template <typename Answer>
+HttpResponse encode(const HttpRequest& request, const Answer& answer) {
+  msgpack::sbuffer buffer;
+  msgpack::pack(buffer, answer);
+  return http_payload(request, std::string(buffer.data(), buffer.size()));
+}
+
+const char* type_of(mode_t mode) {
+  if (S_ISREG(mode)) return "file";
+  if (S_ISDIR(mode)) return "directory";
+  if (S_ISLNK(mode)) return "link";
+  return "other";
+}
+
+StatusOr<int64_t> number_param(const HttpRequest& request, const std::string& name,
+                               int64_t fallback) {
+  auto found = request.query.find(name);
+  if (found == request.query.end() || found->second.empty()) return fallback;
+  try {
+    size_t used = 0;
+    int64_t value = std::stoll(found->second, &used);
+    if (used == found->second.size()) return value;
+  } catch (const std::exception&) {
+  }
+  return Status::invalid(name + " must be a number, not '" + found->second + "'");
+}
+
+}  // namespace
+
+FileServer::FileServer(asio::io_context& io, std::string root)
+    : io_(io),
+      root_(std::move(root)),
+      pool_(std::make_unique<asio::thread_pool>(1)),
+      alive_(std::make_shared<bool>(true)) {
+  while (root_.size() > 1 && root_.back() == '/') root_.pop_back();
+}
+
+FileServer::~FileServer() {
+  *alive_ = false;
+  pool_->join();
+}
+
+void FileServer::handle_async(const HttpRequest& request,
+                              std::function<void(HttpResponse)> respond) {
+  std::weak_ptr<bool> alive = alive_;
+  asio::post(*pool_, [this, alive, request, respond = std::move(respond)]() mutable {
+    HttpResponse response = handle(request);
+    asio::post(io_, [alive, response = std::move(response), respond = std::move(respond)] {
+      auto still = alive.lock();
+      // A server gone already still answers: the connection waits for it.
+      respond(still && *still ? response : http_error(503, "the agent is stopping"));
+    });
+  });
+}
+
+bool FileServer::serves(const std::string& path) {
+  return path == "/files/read" || path == "/files/browse";
+}
+
+HttpResponse FileServer::handle(const HttpRequest& request) const {
+  auto path_param = request.query.find("path");
+  if (path_param == request.query.end() || path_param->second.empty()) {
+    return http_error(400, "give the file with ?path=ABSOLUTE_PATH (below " + root_ + ")");
+  }
+  const std::string& path = path_param->second;
+  if (path != root_ && path.rfind(root_ + "/", 0) != 0) {
+    return http_error(403, path + " is not below the sandbox root " + root_);
+  }
+  std::string relative = path.size() > root_.size() ? path.substr(root_.size() + 1) : "";
+  Descriptor root(::open(root_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (root.get() < 0) return http_error(404, "no sandboxes yet: " + root_ + " does not exist");
+
+  if (request.path == "/files/browse") {
+    Descriptor dir(open_beneath(root.get(), relative, O_RDONLY | O_DIRECTORY));
+    if (dir.get() < 0) return open_error(path);
+    DIR* stream = ::fdopendir(dir.get());
+    if (stream == nullptr) return open_error(path);
+    dir.release();
+    BrowseAnswer answer;
+    answer.path = path;
+    while (struct dirent* item = ::readdir(stream)) {
+      std::string name = item->d_name;
+      if (name == "." || name == "..") continue;
+      struct stat info;
+      if (::fstatat(::dirfd(stream), item->d_name, &info, AT_SYMLINK_NOFOLLOW) != 0) continue;
+      std::string child = path == "/" ? "/" + name : path + "/" + name;
+      answer.entries.push_back(
+          {name, child, type_of(info.st_mode), static_cast<int64_t>(info.st_size),
+           static_cast<double>(info.st_mtim.tv_sec) + info.st_mtim.tv_nsec / 1e9,
+           static_cast<uint32_t>(info.st_mode & 07777)});
+    }
+    ::closedir(stream);
+    std::sort(answer.entries.begin(), answer.entries.end(),
+              [](const FileEntry& a, const FileEntry& b) { return a.name < b.name; });
+    return encode(request, answer);
+  }
+
+  auto offset = number_param(request, "offset", 0);
+  auto length = number_param(request, "length", static_cast<int64_t>(kMaxFileReadBytes));
+  if (!offset) return http_error(400, offset.status().message());
+  if (!length) return http_error(400, length.status().message());
+  if (*offset < -1 || *length < 0) return http_error(400, "offset and length must not be negative");
+  Descriptor file(open_beneath(root.get(), relative, O_RDONLY));
+  if (file.get() < 0) return open_error(path);
+  struct stat info;
+  if (::fstat(file.get(), &info) != 0) return open_error(path);
+  if (S_ISDIR(info.st_mode)) return http_error(400, path + " is a directory; use /files/browse");
+  ReadAnswer answer;
+  answer.path = path;
+  answer.size = static_cast<int64_t>(info.st_size);
+  answer.offset = *offset < 0 ? answer.size : *offset;
+  std::string data;
+  if (*offset >= 0) {
+    data.resize(static_cast<size_t>(std::min<int64_t>(*length, kMaxFileReadBytes)));
+    ssize_t got = ::pread(file.get(), data.data(), data.size(), answer.offset);
+    if (got < 0) return http_error(500, "cannot read " + path + ": " + std::strerror(errno));
+    data.resize(static_cast<size_t>(got));
+  }
+  answer.data = msgpack::type::raw_ref(data.data(), static_cast<uint32_t>(data.size()));
+  return encode(request, answer);
+}
+
+}  // namespace clusterctl
