@@ -40,7 +40,7 @@ struct ReadAnswer {
   std::string path;
   int64_t offset = 0;
   int64_t size = 0;
-  msgpack::type::raw_ref data;  // a msgpack str holding the raw bytes
+  std::string data;  // a msgpack str holding the raw bytes
   MSGPACK_DEFINE_MAP(path, offset, size, data);
 };
 
@@ -185,14 +185,12 @@ HttpResponse FileServer::handle(const HttpRequest& request) const {
   answer.path = path;
   answer.size = static_cast<int64_t>(info.st_size);
   answer.offset = *offset < 0 ? answer.size : *offset;
-  std::string data;
   if (*offset >= 0) {
-    data.resize(static_cast<size_t>(std::min<int64_t>(*length, kMaxFileReadBytes)));
-    ssize_t got = ::pread(file.get(), data.data(), data.size(), answer.offset);
+    answer.data.resize(static_cast<size_t>(std::min<int64_t>(*length, kMaxFileReadBytes)));
+    ssize_t got = ::pread(file.get(), answer.data.data(), answer.data.size(), answer.offset);
     if (got < 0) return http_error(500, "cannot read " + path + ": " + std::strerror(errno));
-    data.resize(static_cast<size_t>(got));
+    answer.data.resize(static_cast<size_t>(got));
   }
-  answer.data = msgpack::type::raw_ref(data.data(), static_cast<uint32_t>(data.size()));
   return encode(request, answer);
 }
 

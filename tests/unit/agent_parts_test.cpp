@@ -265,17 +265,18 @@ TEST(ContainerLauncherTest, RunsHooksInOrderAndCleansUpInReverse) {
   launcher.prepare(config, [&](PrepareResult result) { prepared = std::move(result); });
   ASSERT_TRUE(prepared && prepared->launch.is_ok());
   // Every hook's launch requirements are merged.
-  EXPECT_EQ(prepared->launch->environment,
-            (std::map<std::string, std::string>{{"fetcher", "prepared"}, {"isolators", "prepared"}}));
+  EXPECT_EQ(
+      prepared->launch->environment,
+      (std::map<std::string, std::string>{{"fetcher", "prepared"}, {"isolators", "prepared"}}));
   std::optional<Status> isolated;
   launcher.isolate(config, 1, [&](Status status) { isolated = status; });
   ASSERT_TRUE(isolated && isolated->is_ok());
   bool cleaned = false;
   launcher.cleanup(config, [&] { cleaned = true; });
   EXPECT_TRUE(cleaned);
-  EXPECT_EQ(log, (std::vector<std::string>{"prepare isolators", "prepare fetcher",
-                                           "isolate isolators", "isolate fetcher",
-                                           "cleanup fetcher", "cleanup isolators"}));
+  EXPECT_EQ(log,
+            (std::vector<std::string>{"prepare isolators", "prepare fetcher", "isolate isolators",
+                                      "isolate fetcher", "cleanup fetcher", "cleanup isolators"}));
 }
 
 TEST(ContainerLauncherTest, TheFirstFailingPrepareStopsTheLaunchWithItsReason) {

@@ -62,13 +62,18 @@ class MemIsolator : public CgroupsIsolator {
   }
 
   StatusOr<std::optional<ContainerLimitation>> limitation(const ContainerInfo& container) override {
-    auto found = watches_.find(container.container_id);
-    if (found != watches_.end()) drain(found->second.notify_fd);
-    Cgroup memory = cgroup(container);
     bool v2 = version() == CgroupVersion::kV2;
+    auto found = watches_.find(container.container_id);
+    // v1 signals the eventfd when the cgroup runs out of memory, which may be
+    // just before the kernel's OOM killer counts its kill: the signal decides.
+    if (found != watches_.end() && drain(found->second.notify_fd) && !v2) {
+      found->second.out_of_memory = true;
+    }
+    bool signalled = found != watches_.end() && found->second.out_of_memory;
+    Cgroup memory = cgroup(container);
     auto counters = memory.read_keyed(v2 ? "memory.events" : "memory.oom_control");
     if (!counters) return counters.status();
-    if ((*counters)["oom_kill"] == 0 && (*counters)["oom_group_kill"] == 0) {
+    if (!signalled && (*counters)["oom_kill"] == 0 && (*counters)["oom_group_kill"] == 0) {
       return std::optional<ContainerLimitation>();
     }
     auto values = usage(container);
@@ -110,8 +115,9 @@ class MemIsolator : public CgroupsIsolator {
   using CgroupsIsolator::CgroupsIsolator;
 
   struct Watch {
-    int notify_fd = -1;   // eventfd (v1) or inotify (v2): what the agent polls
-    int control_fd = -1;  // v1: memory.oom_control, open while registered
+    int notify_fd = -1;          // eventfd (v1) or inotify (v2): what the agent polls
+    int control_fd = -1;         // v1: memory.oom_control, open while registered
+    bool out_of_memory = false;  // v1: the eventfd was signalled
   };
 
   static int64_t limit_bytes(const ContainerInfo& container) {
@@ -162,10 +168,12 @@ class MemIsolator : public CgroupsIsolator {
     watch = Watch{};
   }
 
-  static void drain(int fd) {
+  // Reads what made `fd` readable; whether there was anything.
+  static bool drain(int fd) {
     char buffer[4096];
-    while (::read(fd, buffer, sizeof(buffer)) > 0) {
-    }
+    bool any = false;
+    while (::read(fd, buffer, sizeof(buffer)) > 0) any = true;
+    return any;
   }
 
   std::map<std::string, Watch> watches_;  // by container id
