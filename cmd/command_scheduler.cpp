@@ -286,7 +286,8 @@ class CommandScheduler {
     if (phase_ == Phase::kAccepting) placed();
     StatusOr<TaskState> state = parse_task_state(status.state);
     bool ends = state && ends_execute(*state);
-    if (status.state != last_state_ || ends) say(describe_status(status));
+    bool progress = status.reason == "fetching";  // the agent fetching the task's URIs
+    if (status.state != last_state_ || ends || progress) say(describe_status(status));
     last_state_ = status.state;
     if (ends) finish(exit_code_for(status), "");
   }

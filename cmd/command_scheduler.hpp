@@ -49,7 +49,8 @@ int exit_code_for(const TaskStatus& status);
 // A task id prefix from a task name: characters outside [A-Za-z0-9_.-] become
 // '-', at most 64 of them, "task" when nothing is left.
 std::string task_id_prefix(const std::string& name);
-// The line printed for a transition: "task ID is FAILED: REASON (MESSAGE)".
+// The line printed for a transition: "task ID is FAILED: REASON (MESSAGE)";
+// fetch progress: "task ID is STAGING: fetching URI: 1.0 MB of 2.0 MB".
 std::string describe_status(const TaskStatus& status);
 
 }  // namespace clusterctl::cmd

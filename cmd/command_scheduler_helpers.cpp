@@ -28,6 +28,7 @@ std::string describe_status(const TaskStatus& status) {
   std::string line = "task " + status.task_id + " is " + status.state;
   bool plain = status.state == "STAGING" || status.state == "STARTING" ||
                status.state == "RUNNING" || status.state == "FINISHED";
+  if (status.reason == "fetching") return line + ": " + status.message;
   if (plain) return line;
   if (!status.reason.empty()) line += ": " + status.reason;
   if (!status.message.empty() && status.message != status.reason) {

@@ -67,11 +67,23 @@ int open_beneath(int root_fd, const std::string& relative, int flags) {
                                     &how, sizeof(how)));
 }
 
+struct ErrorAnswer {
+  std::string error;
+  MSGPACK_DEFINE_MAP(error);
+};
+
+// An error while answering; handle() encodes it as the client asked.
+HttpResponse failed(int status, const std::string& message) {
+  HttpResponse response;
+  response.status = status;
+  response.body = message;
+  return response;
+}
+
 HttpResponse open_error(const std::string& path) {
-  if (errno == ENOENT || errno == ENOTDIR) return http_error(404, "no such file: " + path);
-  if (errno == EXDEV || errno == ELOOP)
-    return http_error(403, path + " leads out of the sandboxes");
-  return http_error(500, "cannot open " + path + ": " + std::strerror(errno));
+  if (errno == ENOENT || errno == ENOTDIR) return failed(404, "no such file: " + path);
+  if (errno == EXDEV || errno == ELOOP) return failed(403, path + " leads out of the sandboxes");
+  return failed(500, "cannot open " + path + ": " + std::strerror(errno));
 }
 
 template <typename Answer>
@@ -134,17 +146,27 @@ bool FileServer::serves(const std::string& path) {
 }
 
 HttpResponse FileServer::handle(const HttpRequest& request) const {
+  HttpResponse response = answer(request);
+  if (response.status == 200) return response;
+  msgpack::sbuffer buffer;
+  msgpack::pack(buffer, ErrorAnswer{response.body});
+  HttpResponse error = http_payload(request, std::string(buffer.data(), buffer.size()));
+  error.status = response.status;
+  return error;
+}
+
+HttpResponse FileServer::answer(const HttpRequest& request) const {
   auto path_param = request.query.find("path");
   if (path_param == request.query.end() || path_param->second.empty()) {
-    return http_error(400, "give the file with ?path=ABSOLUTE_PATH (below " + root_ + ")");
+    return failed(400, "give the file with ?path=ABSOLUTE_PATH (below " + root_ + ")");
   }
   const std::string& path = path_param->second;
   if (path != root_ && path.rfind(root_ + "/", 0) != 0) {
-    return http_error(403, path + " is not below the sandbox root " + root_);
+    return failed(403, path + " is not below the sandbox root " + root_);
   }
   std::string relative = path.size() > root_.size() ? path.substr(root_.size() + 1) : "";
   Descriptor root(::open(root_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-  if (root.get() < 0) return http_error(404, "no sandboxes yet: " + root_ + " does not exist");
+  if (root.get() < 0) return failed(404, "no sandboxes yet: " + root_ + " does not exist");
 
   if (request.path == "/files/browse") {
     Descriptor dir(open_beneath(root.get(), relative, O_RDONLY | O_DIRECTORY));
@@ -173,14 +195,14 @@ HttpResponse FileServer::handle(const HttpRequest& request) const {
 
   auto offset = number_param(request, "offset", 0);
   auto length = number_param(request, "length", static_cast<int64_t>(kMaxFileReadBytes));
-  if (!offset) return http_error(400, offset.status().message());
-  if (!length) return http_error(400, length.status().message());
-  if (*offset < -1 || *length < 0) return http_error(400, "offset and length must not be negative");
+  if (!offset) return failed(400, offset.status().message());
+  if (!length) return failed(400, length.status().message());
+  if (*offset < -1 || *length < 0) return failed(400, "offset and length must not be negative");
   Descriptor file(open_beneath(root.get(), relative, O_RDONLY));
   if (file.get() < 0) return open_error(path);
   struct stat info;
   if (::fstat(file.get(), &info) != 0) return open_error(path);
-  if (S_ISDIR(info.st_mode)) return http_error(400, path + " is a directory; use /files/browse");
+  if (S_ISDIR(info.st_mode)) return failed(400, path + " is a directory; use /files/browse");
   ReadAnswer answer;
   answer.path = path;
   answer.size = static_cast<int64_t>(info.st_size);
@@ -188,7 +210,7 @@ HttpResponse FileServer::handle(const HttpRequest& request) const {
   if (*offset >= 0) {
     answer.data.resize(static_cast<size_t>(std::min<int64_t>(*length, kMaxFileReadBytes)));
     ssize_t got = ::pread(file.get(), answer.data.data(), answer.data.size(), answer.offset);
-    if (got < 0) return http_error(500, "cannot read " + path + ": " + std::strerror(errno));
+    if (got < 0) return failed(500, "cannot read " + path + ": " + std::strerror(errno));
     answer.data.resize(static_cast<size_t>(got));
   }
   return encode(request, answer);

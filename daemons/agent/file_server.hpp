@@ -12,9 +12,10 @@
 // P is an absolute path below the sandbox root (WORK_DIR/agents). Every
 // file is opened beneath the root with openat2(RESOLVE_BENEATH): "..",
 // absolute links and links leading out of the root are refused (403), as is
-// anything outside it. Answers are JSON, or msgpack (data as binary) when the
-// request has "Accept: application/x-msgpack" (there "data" holds the raw
-// bytes; in JSON it is the bytes as a string, meant for text).
+// anything outside it. Errors are {"error": "message"}. Answers are JSON,
+// or msgpack when the request has "Accept: application/x-msgpack" (there
+// "data" holds the raw bytes; in JSON it is the bytes as a string, meant for
+// text).
 //
 // Threading: handle() is thread-safe and blocks on the disk; handle_async()
 // runs it on the server's worker thread and answers on the io_context
@@ -49,6 +50,8 @@ class FileServer {
   void handle_async(const HttpRequest& request, std::function<void(HttpResponse)> respond);
 
  private:
+  HttpResponse answer(const HttpRequest& request) const;  // errors with the message as body
+
   boost::asio::io_context& io_;
   std::string root_;  // absolute, without a trailing '/'
   std::unique_ptr<boost::asio::thread_pool> pool_;

@@ -87,3 +87,54 @@ task_state() {
 }
 
 task_in_state() { [ "$(task_state "$1")" = "$2" ]; }
+
+# has_cgroups: root, and the memory, cpu and pids controllers (v1 or v2).
+has_cgroups() {
+  [ "$(id -u)" -eq 0 ] || return 1
+  if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
+    grep -qw memory /sys/fs/cgroup/cgroup.controllers && grep -qw pids /sys/fs/cgroup/cgroup.controllers
+  else
+    [ -d /sys/fs/cgroup/memory ] && [ -d /sys/fs/cgroup/cpu ] && [ -d /sys/fs/cgroup/pids ]
+  fi
+}
+
+# cgroup_dirs ROOT: the directories named ROOT below every cgroup hierarchy.
+cgroup_dirs() {
+  local dir
+  for dir in /sys/fs/cgroup/"$1" /sys/fs/cgroup/*/"$1"; do [ -d "$dir" ] && echo "$dir"; done
+  return 0
+}
+
+# remove_cgroups ROOT: kills what is left in the task cgroups below ROOT and
+# removes them and ROOT, in every hierarchy (tests' cleanup).
+remove_cgroups() {
+  local root child pid
+  for root in $(cgroup_dirs "$1"); do
+    for child in "$root"/*/; do
+      [ -d "$child" ] || continue
+      for pid in $(cat "$child/cgroup.procs" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null || true; done
+      for _ in $(seq 50); do rmdir "$child" 2>/dev/null && break; sleep 0.1; done
+    done
+    rmdir "$root" 2>/dev/null || true
+  done
+}
+
+# task_field NAME EXPRESSION: a field of task NAME from `tasks --json` (as `t`).
+task_field() {
+  "$CLUSTERCTL_BIN" tasks --json |
+    json_get "next((($2) for t in d['tasks'] if t['name'] == '$1'), None)"
+}
+
+# task_id NAME: the id of the (last) task named NAME.
+task_id() { task_field "$1" "t['id']"; }
+
+# sandbox_of NAME: the latest sandbox of the task named NAME on agent "agent".
+sandbox_of() { echo "$TEST_DIR"/agent/agents/*/frameworks/*/executors/"$1"-*/runs/latest; }
+
+# process_running PID: the process exists and is not a zombie waiting for
+# its (new) parent to reap it.
+process_running() {
+  local state
+  state=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1
+  [ -n "$state" ] && [ "$state" != Z ]
+}
