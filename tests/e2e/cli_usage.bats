@@ -108,21 +108,52 @@ expect_flags_in_help() {
     --allocation-interval --agent-ping-timeout --max-agent-ping-timeouts \
     --max-completed-tasks --log-level
   expect_flags_in_help agent --master --listen --work-dir --resources --attributes \
-    --hostname --executor-shutdown-grace --log-level
-  expect_flags_in_help execute --master --name --command --resources --env --shell \
+    --hostname --executor-shutdown-grace --log-level --isolation --plugin-dir --cgroups-root \
+    --cgroups-enable-cfs --pids-limit --usage-interval --fetcher-cache-dir --fetcher-cache-size \
+    --fetcher-stall-timeout --fetcher-retries --fetcher-retry-backoff --fetcher-ca-file \
+    --sandbox-log-max-size --sandbox-log-keep --gc-delay --gc-disk-headroom --disk-watch-interval
+  expect_flags_in_help execute --master --name --command --resources --env --uri --rlimit --shell \
     --no-shell --role --framework-name --kill-after --timeout --log-level
+  expect_flags_in_help logs --master --stderr --follow --tail --timeout
   local sub
   for sub in tasks agents offers frameworks; do
     expect_flags_in_help "$sub" --master --json --timeout
   done
   expect_flags_in_help executor --agent --framework-id --executor-id --container-id --sandbox
+  run --separate-stderr "$CLUSTERCTL_BIN" sandbox ls --help
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"Usage: clusterctl sandbox ls"*TASK_ID*PATH* ]]
+  [[ "$output" == *"--json "* ]] && [[ "$output" == *"--master "* ]]
+  run --separate-stderr "$CLUSTERCTL_BIN" sandbox cat --help
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"Usage: clusterctl sandbox cat"*TASK_ID*PATH* ]]
+}
+
+@test "logs, sandbox and the new execute and agent flags reject bad input with exit 2" {
+  expect_usage_error logs
+  [[ "${stderr_lines[0]}" == *TASK_ID* ]]
+  expect_usage_error logs t1 --tail -3
+  expect_usage_error sandbox
+  [[ "${stderr_lines[0]}" == *"subcommand is required"* ]]
+  expect_usage_error sandbox cat t1
+  [[ "${stderr_lines[0]}" == *PATH* ]]
+  expect_usage_error sandbox cat t1 ../../etc/passwd
+  [[ "${stderr_lines[0]}" == *"leaves the sandbox"* ]]
+  expect_usage_error sandbox ls t1 /etc
+  expect_usage_error execute --name x --command true --rlimit nofile
+  expect_usage_error execute --name x --command true --rlimit nofiles=3
+  [[ "${stderr_lines[0]}" == *"unknown resource limit 'nofiles'"* ]]
+  expect_usage_error execute --name x --command true --uri 'http://h/x,sha256=123'
+  expect_usage_error agent --work-dir "$TEST_DIR" --gc-disk-headroom 2
+  expect_usage_error agent --work-dir "$TEST_DIR" --fetcher-cache-size lots
+  expect_usage_error agent --work-dir "$TEST_DIR" --gc-delay forever
 }
 
 @test "--help lists the subcommands with a description, without the hidden executor" {
   run --separate-stderr "$CLUSTERCTL_BIN" --help
   [ "$status" -eq 0 ]
   local sub
-  for sub in master agent execute tasks agents offers frameworks; do
+  for sub in master agent execute tasks agents offers frameworks logs sandbox; do
     [[ "$output" =~ $'\n'"  $sub "+[A-Z] ]]
   done
   [[ "$output" != *executor* ]]
