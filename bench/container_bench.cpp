@@ -136,16 +136,16 @@ int main(int argc, char** argv) {
   bool root = ::geteuid() == 0;
   std::printf("container launch + destroy, %d tasks of `true` at once, %ld cores\n", tasks,
               ::sysconf(_SC_NPROCESSORS_ONLN));
-  std::printf("  %-45s %10s\n", "isolation", "tasks/s");
+  std::printf("  %-52s %10s\n", "isolation", "tasks/s");
   for (const char* isolation : {"", "cgroups/cpu,cgroups/mem,cgroups/pids",
                                 "cgroups/cpu,cgroups/mem,cgroups/pids,namespaces/pid"}) {
     std::string name = *isolation ? isolation : "(none)";
     if (*isolation && !root) {
-      std::printf("  %-45s %10s\n", name.c_str(), "skipped (needs root)");
+      std::printf("  %-52s %10s\n", name.c_str(), "skipped (needs root)");
       continue;
     }
     fs::remove_all(work);
-    std::printf("  %-45s %10.1f\n", name.c_str(), launch_rate(isolation, tasks, work));
+    std::printf("  %-52s %10.1f\n", name.c_str(), launch_rate(isolation, tasks, work));
   }
   remove_bench_cgroups();
 
@@ -161,11 +161,11 @@ int main(int argc, char** argv) {
   UriInfo cached = plain;
   cached.cache = true;
   std::printf("\nfetch of a %zu MB artifact from a local HTTP server\n", bytes >> 20);
-  std::printf("  %-45s %10s\n", "path", "MB/s");
-  std::printf("  %-45s %10.0f\n", "no cache", fetch_rate(fetcher, plain, bytes, work / "s1"));
-  std::printf("  %-45s %10.0f\n", "cache miss (download and store)",
+  std::printf("  %-52s %10s\n", "path", "MB/s");
+  std::printf("  %-52s %10.0f\n", "no cache", fetch_rate(fetcher, plain, bytes, work / "s1"));
+  std::printf("  %-52s %10.0f\n", "cache miss (download and store)",
               fetch_rate(fetcher, cached, bytes, work / "s2"));
-  std::printf("  %-45s %10.0f\n", "cache hit (copy from the cache)",
+  std::printf("  %-52s %10.0f\n", "cache hit (copy from the cache)",
               fetch_rate(fetcher, cached, bytes, work / "s3"));
   fs::remove_all(work);
   return 0;
