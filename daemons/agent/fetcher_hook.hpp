@@ -13,13 +13,9 @@
 #include <memory>
 #include <string>
 
+#include "core/worker_pool.hpp"
 #include "daemons/agent/container_launcher.hpp"
 #include "fetcher/fetcher.hpp"
-
-namespace boost::asio {
-class io_context;
-class thread_pool;
-}  // namespace boost::asio
 
 namespace clusterctl {
 
@@ -41,12 +37,12 @@ class FetcherHook : public ContainerHook {
   void cancel(const std::string& container_id) override;
 
  private:
-  struct Shared;
   boost::asio::io_context& io_;
-  std::shared_ptr<Shared> shared_;  // the fetcher, kept alive by running fetches
-  std::unique_ptr<boost::asio::thread_pool> pool_;
+  Fetcher fetcher_;  // thread-safe: the fetches use it
   ProgressHandler on_progress_;
   std::map<std::string, std::shared_ptr<std::atomic<bool>>> cancelled_;  // fetches in progress
+  std::shared_ptr<bool> alive_;  // false once destroyed: progress stops
+  WorkerPool pool_;              // last: it goes first, waiting for the fetches
 };
 
 }  // namespace clusterctl

@@ -14,8 +14,6 @@
 
 #include <msgpack.hpp>
 
-#include "core/asio.hpp"
-
 namespace clusterctl {
 
 namespace {
@@ -115,30 +113,14 @@ StatusOr<int64_t> number_param(const HttpRequest& request, const std::string& na
 
 }  // namespace
 
-FileServer::FileServer(asio::io_context& io, std::string root)
-    : io_(io),
-      root_(std::move(root)),
-      pool_(std::make_unique<asio::thread_pool>(1)),
-      alive_(std::make_shared<bool>(true)) {
+FileServer::FileServer(boost::asio::io_context& io, std::string root)
+    : root_(std::move(root)), pool_(io, 1) {
   while (root_.size() > 1 && root_.back() == '/') root_.pop_back();
-}
-
-FileServer::~FileServer() {
-  *alive_ = false;
-  pool_->join();
 }
 
 void FileServer::handle_async(const HttpRequest& request,
                               std::function<void(HttpResponse)> respond) {
-  std::weak_ptr<bool> alive = alive_;
-  asio::post(*pool_, [this, alive, request, respond = std::move(respond)]() mutable {
-    HttpResponse response = handle(request);
-    asio::post(io_, [alive, response = std::move(response), respond = std::move(respond)] {
-      auto still = alive.lock();
-      // A server gone already still answers: the connection waits for it.
-      respond(still && *still ? response : http_error(503, "the agent is stopping"));
-    });
-  });
+  pool_.run<HttpResponse>([this, request] { return handle(request); }, std::move(respond));
 }
 
 bool FileServer::serves(const std::string& path) {

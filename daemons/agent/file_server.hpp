@@ -19,7 +19,7 @@
 //
 // Threading: handle() is thread-safe and blocks on the disk; handle_async()
 // runs it on the server's worker thread and answers on the io_context
-// thread, where it must be called.
+// thread, where it must be called (no answer once the server is destroyed).
 #pragma once
 
 #include <functional>
@@ -27,11 +27,7 @@
 #include <string>
 
 #include "core/http/http.hpp"
-
-namespace boost::asio {
-class io_context;
-class thread_pool;
-}  // namespace boost::asio
+#include "core/worker_pool.hpp"
 
 namespace clusterctl {
 
@@ -41,7 +37,6 @@ constexpr size_t kMaxFileReadBytes = 1 << 20;
 class FileServer {
  public:
   FileServer(boost::asio::io_context& io, std::string root);
-  ~FileServer();
 
   const std::string& root() const { return root_; }
   // Whether this server answers the request's path (/files/...).
@@ -52,10 +47,8 @@ class FileServer {
  private:
   HttpResponse answer(const HttpRequest& request) const;  // errors with the message as body
 
-  boost::asio::io_context& io_;
   std::string root_;  // absolute, without a trailing '/'
-  std::unique_ptr<boost::asio::thread_pool> pool_;
-  std::shared_ptr<bool> alive_;
+  WorkerPool pool_;
 };
 
 }  // namespace clusterctl

@@ -12,11 +12,6 @@
 
 namespace clusterctl {
 
-struct Isolation::Shared {
-  std::vector<std::unique_ptr<Isolator>> isolators;
-  bool alive = true;  // false once the Isolation is gone (loop thread only)
-};
-
 struct Isolation::Container {
   ContainerInfo info;
   bool isolated = false;
@@ -47,9 +42,7 @@ std::vector<std::string> split_isolation(const std::string& list) {
 }
 
 Isolation::Isolation(asio::io_context& io, IsolationOptions options)
-    : io_(io),
-      shared_(std::make_shared<Shared>()),
-      pool_(std::make_unique<asio::thread_pool>(std::max<size_t>(1, options.threads))) {
+    : io_(io), pool_(io, options.threads) {
   for (const std::string& entry : options.entries) {
     auto isolator = Isolator::load(entry, options.plugin_dir, options.config);
     if (!isolator) {
@@ -57,31 +50,17 @@ Isolation::Isolation(asio::io_context& io, IsolationOptions options)
       if (load_status_) load_status_ = isolator.status();
       continue;
     }
-    shared_->isolators.push_back(std::move(isolator).value());
+    isolators_.push_back(std::move(isolator).value());
   }
 }
 
 Isolation::~Isolation() {
-  shared_->alive = false;
   containers_.clear();  // closes the watch descriptors
-  pool_->join();
-}
-
-template <typename WorkFn, typename DoneFn>
-void Isolation::off_loop(WorkFn work, DoneFn done) {
-  std::shared_ptr<Shared> shared = shared_;
-  asio::io_context& io = io_;
-  asio::post(*pool_, [&io, shared, work = std::move(work), done = std::move(done)]() mutable {
-    auto result = work(*shared);
-    asio::post(io, [shared, result = std::move(result), done = std::move(done)]() mutable {
-      if (shared->alive) done(std::move(result));
-    });
-  });
 }
 
 std::vector<std::string> Isolation::loaded() const {
   std::vector<std::string> names;
-  for (const auto& isolator : shared_->isolators) names.push_back(isolator->name());
+  for (const auto& isolator : isolators_) names.push_back(isolator->name());
   return names;
 }
 
@@ -124,10 +103,10 @@ void Isolation::start_prepare(const ContainerConfig& config, PrepareDone done) {
   container->info = info_of(config, 0);
   ContainerInfo info = container->info;
   containers_[config.container_id] = std::move(container);
-  off_loop(
-      [info](Shared& shared) -> StatusOr<LaunchRequirements> {
+  pool_.run<StatusOr<LaunchRequirements>>(
+      [this, info]() -> StatusOr<LaunchRequirements> {
         LaunchRequirements launch;
-        for (const auto& isolator : shared.isolators) {
+        for (const auto& isolator : isolators_) {
           auto prepared = isolator->prepare(info);
           if (!prepared) return prepared.status();
           launch.merge(*prepared);
@@ -146,13 +125,13 @@ void Isolation::isolate(const ContainerConfig& config, pid_t pid, Done done) {
   found->second->info.pid = static_cast<int32_t>(pid);
   ContainerInfo info = found->second->info;
   std::string id = config.container_id;
-  off_loop(
-      [info, pid](Shared& shared) -> StatusOr<std::vector<int>> {
-        for (const auto& isolator : shared.isolators) {
+  pool_.run<StatusOr<std::vector<int>>>(
+      [this, info, pid]() -> StatusOr<std::vector<int>> {
+        for (const auto& isolator : isolators_) {
           CLUSTERCTL_RETURN_IF_ERROR(isolator->isolate(info, pid));
         }
         std::vector<int> descriptors;
-        for (const auto& isolator : shared.isolators) descriptors.push_back(isolator->watch(info));
+        for (const auto& isolator : isolators_) descriptors.push_back(isolator->watch(info));
         return descriptors;
       },
       [this, id, done = std::move(done)](StatusOr<std::vector<int>> isolated) {
@@ -192,14 +171,13 @@ void Isolation::report_if_limited(const std::string& container_id, std::optional
   auto found = containers_.find(container_id);
   if (found == containers_.end() || found->second->limited) return;
   ContainerInfo info = found->second->info;
-  off_loop(
-      [info](Shared& shared) {
-        std::optional<ContainerLimitation> limited;
-        for (const auto& isolator : shared.isolators) {
+  pool_.run<std::optional<ContainerLimitation>>(
+      [this, info]() -> std::optional<ContainerLimitation> {
+        for (const auto& isolator : isolators_) {
           auto answer = isolator->limitation(info);
           if (answer && answer->has_value()) return *answer;
         }
-        return limited;
+        return std::nullopt;
       },
       [this, container_id, rearm](std::optional<ContainerLimitation> limited) {
         auto found = containers_.find(container_id);
@@ -221,11 +199,10 @@ void Isolation::cleanup(const ContainerConfig& config, Done done) {
   }
   ContainerInfo info = found->second->info;
   containers_.erase(found);
-  off_loop(
-      [info](Shared& shared) {
+  pool_.run<Status>(
+      [this, info] {
         Status result;
-        for (auto isolator = shared.isolators.rbegin(); isolator != shared.isolators.rend();
-             ++isolator) {
+        for (auto isolator = isolators_.rbegin(); isolator != isolators_.rend(); ++isolator) {
           Status cleaned = (*isolator)->cleanup(info);
           if (!cleaned && result) result = cleaned;
         }
@@ -242,11 +219,11 @@ void Isolation::check(const std::string& container_id, CheckDone done) {
   }
   ContainerInfo info = found->second->info;
   using Answer = std::pair<std::optional<TaskUsage>, std::optional<ContainerLimitation>>;
-  off_loop(
-      [info](Shared& shared) {
+  pool_.run<Answer>(
+      [this, info] {
         UsageValues merged;
         std::optional<ContainerLimitation> limited;
-        for (const auto& isolator : shared.isolators) {
+        for (const auto& isolator : isolators_) {
           auto values = isolator->usage(info);
           if (values) {
             for (const auto& [key, value] : *values) merged[key] = std::max(merged[key], value);
@@ -273,17 +250,16 @@ void Isolation::recover(const std::vector<std::pair<ContainerConfig, pid_t>>& co
     containers_[config.container_id] = std::move(container);
   }
   using Answer = std::pair<Status, std::vector<std::vector<int>>>;
-  off_loop(
-      [infos](Shared& shared) {
+  pool_.run<Answer>(
+      [this, infos] {
         Answer answer;
-        for (const auto& isolator : shared.isolators) {
+        for (const auto& isolator : isolators_) {
           Status recovered = isolator->recover(infos);
           if (!recovered && answer.first) answer.first = recovered;
         }
         for (const ContainerInfo& info : infos) {
           std::vector<int> descriptors;
-          for (const auto& isolator : shared.isolators)
-            descriptors.push_back(isolator->watch(info));
+          for (const auto& isolator : isolators_) descriptors.push_back(isolator->watch(info));
           answer.second.push_back(descriptors);
         }
         return answer;

@@ -20,12 +20,8 @@
 #include <vector>
 
 #include "core/task_usage.hpp"
+#include "core/worker_pool.hpp"
 #include "daemons/agent/container_launcher.hpp"
-
-namespace boost::asio {
-class io_context;
-class thread_pool;
-}  // namespace boost::asio
 
 namespace clusterctl {
 
@@ -77,25 +73,23 @@ class Isolation : public ContainerHook {
 
  private:
   struct Container;
-  struct Shared;
   ContainerInfo info_of(const ContainerConfig& config, pid_t pid) const;
   void start_prepare(const ContainerConfig& config, PrepareDone done);
   void watch(const std::string& container_id, const std::vector<int>& descriptors);
   void arm(const std::string& container_id, size_t index);
   // Asks every isolator for a limitation; reports one, or re-arms watch `rearm`.
   void report_if_limited(const std::string& container_id, std::optional<size_t> rearm);
-  // Runs `work` on a worker thread, then `done(result)` on the loop thread.
-  template <typename WorkFn, typename DoneFn>
-  void off_loop(WorkFn work, DoneFn done);
 
   boost::asio::io_context& io_;
-  std::shared_ptr<Shared> shared_;  // the isolators, kept alive by running jobs
-  std::unique_ptr<boost::asio::thread_pool> pool_;
+  // Read-only after construction: worker threads use them (each Isolator
+  // serializes its own calls).
+  std::vector<std::unique_ptr<Isolator>> isolators_;
   Status load_status_;
   std::map<std::string, std::unique_ptr<Container>> containers_;  // by container id
   LimitationHandler on_limitation_;
   bool recovering_ = false;
   std::vector<std::function<void()>> after_recovery_;
+  WorkerPool pool_;  // last: it goes first, waiting for running plugin calls
 };
 
 }  // namespace clusterctl

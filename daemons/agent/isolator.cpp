@@ -66,6 +66,14 @@ Isolator::Isolator(std::string name, std::shared_ptr<PluginLibrary> library, voi
       functions_(
           static_cast<const clusterctl_isolator_functions*>(library_->descriptor().functions)) {}
 
+template <typename Call>
+Status Isolator::invoke(const char* step, Call call) {
+  char error[kErrorSize] = {0};
+  std::lock_guard lock(mutex_);
+  if (call(error) != 0) return plugin_error(name_, step, error);
+  return Status::ok();
+}
+
 Isolator::~Isolator() {
   if (instance_ != nullptr) library_->descriptor().destroy(instance_);
 }
@@ -95,11 +103,9 @@ StatusOr<LaunchRequirements> Isolator::prepare(const ContainerInfo& container) {
   if (functions_->prepare == nullptr) return LaunchRequirements{};
   PackedContainer packed(container);
   std::string out;
-  char error[kErrorSize] = {0};
-  std::lock_guard lock(mutex_);
-  if (functions_->prepare(instance_, &packed.c, append_bytes, &out, error, kErrorSize) != 0) {
-    return plugin_error(name_, "prepare", error);
-  }
+  CLUSTERCTL_RETURN_IF_ERROR(invoke("prepare", [&](char* error) {
+    return functions_->prepare(instance_, &packed.c, append_bytes, &out, error, kErrorSize);
+  }));
   if (out.empty()) return LaunchRequirements{};
   return unpack_as<LaunchRequirements>(out, "launch requirement");
 }
@@ -107,34 +113,26 @@ StatusOr<LaunchRequirements> Isolator::prepare(const ContainerInfo& container) {
 Status Isolator::isolate(const ContainerInfo& container, pid_t pid) {
   if (functions_->isolate == nullptr) return Status::ok();
   PackedContainer packed(container);
-  char error[kErrorSize] = {0};
-  std::lock_guard lock(mutex_);
-  if (functions_->isolate(instance_, &packed.c, pid, error, kErrorSize) != 0) {
-    return plugin_error(name_, "isolate", error);
-  }
-  return Status::ok();
+  return invoke("isolate", [&](char* error) {
+    return functions_->isolate(instance_, &packed.c, pid, error, kErrorSize);
+  });
 }
 
 Status Isolator::update(const ContainerInfo& container) {
   if (functions_->update == nullptr) return Status::ok();
   PackedContainer packed(container);
-  char error[kErrorSize] = {0};
-  std::lock_guard lock(mutex_);
-  if (functions_->update(instance_, &packed.c, error, kErrorSize) != 0) {
-    return plugin_error(name_, "update", error);
-  }
-  return Status::ok();
+  return invoke("update", [&](char* error) {
+    return functions_->update(instance_, &packed.c, error, kErrorSize);
+  });
 }
 
 StatusOr<UsageValues> Isolator::usage(const ContainerInfo& container) {
   if (functions_->usage == nullptr) return UsageValues{};
   PackedContainer packed(container);
   std::string out;
-  char error[kErrorSize] = {0};
-  std::lock_guard lock(mutex_);
-  if (functions_->usage(instance_, &packed.c, append_bytes, &out, error, kErrorSize) != 0) {
-    return plugin_error(name_, "usage", error);
-  }
+  CLUSTERCTL_RETURN_IF_ERROR(invoke("usage", [&](char* error) {
+    return functions_->usage(instance_, &packed.c, append_bytes, &out, error, kErrorSize);
+  }));
   if (out.empty()) return UsageValues{};
   return unpack_as<UsageValues>(out, "usage");
 }
@@ -150,11 +148,9 @@ StatusOr<std::optional<ContainerLimitation>> Isolator::limitation(const Containe
   if (functions_->limitation == nullptr) return std::optional<ContainerLimitation>();
   PackedContainer packed(container);
   std::string out;
-  char error[kErrorSize] = {0};
-  std::lock_guard lock(mutex_);
-  if (functions_->limitation(instance_, &packed.c, append_bytes, &out, error, kErrorSize) != 0) {
-    return plugin_error(name_, "limitation", error);
-  }
+  CLUSTERCTL_RETURN_IF_ERROR(invoke("limitation", [&](char* error) {
+    return functions_->limitation(instance_, &packed.c, append_bytes, &out, error, kErrorSize);
+  }));
   if (out.empty()) return std::optional<ContainerLimitation>();
   auto limited = unpack_as<ContainerLimitation>(out, "limitation");
   if (!limited) return limited.status();
@@ -164,12 +160,9 @@ StatusOr<std::optional<ContainerLimitation>> Isolator::limitation(const Containe
 Status Isolator::cleanup(const ContainerInfo& container) {
   if (functions_->cleanup == nullptr) return Status::ok();
   PackedContainer packed(container);
-  char error[kErrorSize] = {0};
-  std::lock_guard lock(mutex_);
-  if (functions_->cleanup(instance_, &packed.c, error, kErrorSize) != 0) {
-    return plugin_error(name_, "cleanup", error);
-  }
-  return Status::ok();
+  return invoke("cleanup", [&](char* error) {
+    return functions_->cleanup(instance_, &packed.c, error, kErrorSize);
+  });
 }
 
 Status Isolator::recover(const std::vector<ContainerInfo>& containers) {
@@ -180,12 +173,9 @@ Status Isolator::recover(const std::vector<ContainerInfo>& containers) {
     packed.push_back(std::make_unique<PackedContainer>(container));
     array.push_back(packed.back()->c);
   }
-  char error[kErrorSize] = {0};
-  std::lock_guard lock(mutex_);
-  if (functions_->recover(instance_, array.data(), array.size(), error, kErrorSize) != 0) {
-    return plugin_error(name_, "recover", error);
-  }
-  return Status::ok();
+  return invoke("recover", [&](char* error) {
+    return functions_->recover(instance_, array.data(), array.size(), error, kErrorSize);
+  });
 }
 
 }  // namespace clusterctl

@@ -49,6 +49,9 @@ class Isolator {
 
  private:
   Isolator(std::string name, std::shared_ptr<PluginLibrary> library, void* instance);
+  // Runs call(error buffer) under the lock; non-zero is the plugin's error at `step`.
+  template <typename Call>
+  Status invoke(const char* step, Call call);
 
   std::string name_;
   std::shared_ptr<PluginLibrary> library_;

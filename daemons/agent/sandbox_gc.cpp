@@ -4,7 +4,6 @@
 
 #include <filesystem>
 
-#include "core/asio.hpp"
 #include "core/log.hpp"
 
 namespace clusterctl {
@@ -36,22 +35,12 @@ void remove_sandbox(const std::string& sandbox) {
   }
 }
 
-SandboxGc::SandboxGc(asio::io_context& io, SandboxGcOptions options)
-    : io_(io),
-      options_(std::move(options)),
-      delay_timer_(io),
-      disk_timer_(io),
-      pool_(std::make_unique<asio::thread_pool>(1)),
-      alive_(std::make_shared<bool>(true)) {
+SandboxGc::SandboxGc(boost::asio::io_context& io, SandboxGcOptions options)
+    : options_(std::move(options)), delay_timer_(io), disk_timer_(io), pool_(io, 1) {
   if (!options_.free_fraction) {
     std::string dir = options_.work_dir;
     options_.free_fraction = [dir] { return free_disk_fraction(dir); };
   }
-}
-
-SandboxGc::~SandboxGc() {
-  *alive_ = false;
-  pool_->join();
 }
 
 void SandboxGc::start() {
@@ -100,20 +89,19 @@ void SandboxGc::check_disk() {
 }
 
 void SandboxGc::remove(const std::string& sandbox) {
-  std::weak_ptr<bool> alive = alive_;
-  asio::post(*pool_, [this, alive, sandbox] {
-    remove_sandbox(sandbox);
-    asio::post(io_, [this, alive, sandbox] {
-      auto still = alive.lock();
-      if (!still || !*still) return;
-      LOG(kDebug) << "removed sandbox " << sandbox;
-      if (removed_) removed_(sandbox);
-      if (removing_for_disk_) {
-        removing_for_disk_ = false;
-        check_disk();
-      }
-    });
-  });
+  pool_.run<bool>(
+      [sandbox] {
+        remove_sandbox(sandbox);
+        return true;
+      },
+      [this, sandbox](bool) {
+        LOG(kDebug) << "removed sandbox " << sandbox;
+        if (removed_) removed_(sandbox);
+        if (removing_for_disk_) {
+          removing_for_disk_ = false;
+          check_disk();
+        }
+      });
 }
 
 }  // namespace clusterctl

@@ -14,11 +14,7 @@
 
 #include "core/duration.hpp"
 #include "core/timer.hpp"
-
-namespace boost::asio {
-class io_context;
-class thread_pool;
-}  // namespace boost::asio
+#include "core/worker_pool.hpp"
 
 namespace clusterctl {
 
@@ -34,7 +30,6 @@ struct SandboxGcOptions {
 class SandboxGc {
  public:
   SandboxGc(boost::asio::io_context& io, SandboxGcOptions options);
-  ~SandboxGc();
 
   // Starts watching the disk.
   void start();
@@ -52,15 +47,13 @@ class SandboxGc {
   void check_disk();
   void remove(const std::string& sandbox);
 
-  boost::asio::io_context& io_;
   SandboxGcOptions options_;
   std::multimap<int64_t, std::string> due_;  // monotonic millis -> sandbox
   Timer delay_timer_;
   Timer disk_timer_;
-  std::unique_ptr<boost::asio::thread_pool> pool_;
-  std::shared_ptr<bool> alive_;
   bool removing_for_disk_ = false;
   std::function<void(const std::string&)> removed_;
+  WorkerPool pool_;  // last: it goes first
 };
 
 // Removes one sandbox and what the layout keeps only for it (blocking).

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -64,24 +65,44 @@ struct RotatingOutput::State : std::enable_shared_from_this<RotatingOutput::Stat
     }
   }
 
+  // Appends, rotating so that no file grows past max_bytes; a file ends at
+  // a line's end unless a single line is longer than a whole file.
   void write_out(const char* data, size_t length) {
-    if (max_bytes > 0 && size > 0 && size + length > max_bytes) {
-      ::close(file);
-      file = -1;
-      rotate_files(path, keep);
-      if (!open_file()) return;
-    }
     while (length > 0 && file >= 0) {
+      size_t take = length;
+      if (max_bytes > 0 && size + length > max_bytes) {
+        size_t room = size < max_bytes ? static_cast<size_t>(max_bytes - size) : 0;
+        const void* newline = room > 0 ? ::memrchr(data, '\n', std::min(room, length)) : nullptr;
+        take = newline != nullptr ? static_cast<const char*>(newline) - data + 1
+                                  : (size == 0 ? std::min<size_t>(length, max_bytes) : 0);
+      }
+      if (!append(data, take)) return;
+      data += take;
+      length -= take;
+      if (length > 0) rotate();
+    }
+  }
+
+  bool append(const char* data, size_t length) {
+    while (length > 0) {
       ssize_t written = ::write(file, data, length);
       if (written < 0 && errno == EINTR) continue;
       if (written < 0) {
         LOG(kWarning) << "cannot write " << path << ": " << std::strerror(errno);
-        return;
+        return false;
       }
       data += written;
       length -= static_cast<size_t>(written);
       size += static_cast<uint64_t>(written);
     }
+    return true;
+  }
+
+  void rotate() {
+    ::close(file);
+    file = -1;
+    rotate_files(path, keep);
+    (void)open_file();  // on failure `file` stays -1 and output is dropped
   }
 };
 

@@ -45,5 +45,37 @@ TEST(RotatingOutputTest, RotatesPastTheSizeAndKeepsN) {
   fs::remove_all(dir);
 }
 
+TEST(RotatingOutputTest, EndsFilesAtLineEndsAndNeverPastTheSize) {
+  fs::path dir = fs::temp_directory_path() / ("rotating_lines_test." + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  asio::io_context io;
+  RotatingOutput output(io, (dir / "out").string(), 10, 5);
+  auto pipe = output.open();
+  ASSERT_TRUE(pipe.is_ok());
+  int writer = ::dup(*pipe);
+  output.start();
+  std::string lines = "aaaa\nbbbb\ncccc\n";
+  ASSERT_EQ(::write(writer, lines.data(), lines.size()), 15);
+  output.drain();
+  ::close(writer);
+  EXPECT_EQ(read_file(dir / "out.1"), "aaaa\nbbbb\n");
+  EXPECT_EQ(read_file(dir / "out"), "cccc\n");
+
+  RotatingOutput long_lines(io, (dir / "long").string(), 10, 5);
+  pipe = long_lines.open();
+  ASSERT_TRUE(pipe.is_ok());
+  writer = ::dup(*pipe);
+  long_lines.start();
+  std::string line(25, 'x');
+  ASSERT_EQ(::write(writer, line.data(), line.size()), 25);
+  long_lines.drain();
+  ::close(writer);
+  EXPECT_EQ(read_file(dir / "long.2"), std::string(10, 'x'));
+  EXPECT_EQ(read_file(dir / "long.1"), std::string(10, 'x'));
+  EXPECT_EQ(read_file(dir / "long"), std::string(5, 'x'));
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace clusterctl

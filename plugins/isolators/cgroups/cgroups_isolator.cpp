@@ -25,11 +25,12 @@ Cgroup CgroupsIsolator::cgroup(const ContainerInfo& container, size_t index) con
   return Cgroup(mounts_.at(index), config_.cgroups_root, container.container_id);
 }
 
-Status CgroupsIsolator::create_cgroups(const ContainerInfo& container) const {
+StatusOr<LaunchRequirements> CgroupsIsolator::prepare(const ContainerInfo& container) {
   for (size_t i = 0; i < mounts_.size(); ++i) {
     CLUSTERCTL_RETURN_IF_ERROR(cgroup(container, i).create(controllers_[i]));
   }
-  return Status::ok();
+  CLUSTERCTL_RETURN_IF_ERROR(configure(container));
+  return LaunchRequirements{};
 }
 
 Status CgroupsIsolator::isolate(const ContainerInfo& container, pid_t pid) {

@@ -18,6 +18,9 @@ namespace clusterctl {
 
 class CgroupsIsolator : public IsolatorPlugin {
  public:
+  // Creates the container's cgroups, then configure()s them.
+  StatusOr<LaunchRequirements> prepare(const ContainerInfo& container) override;
+  Status update(const ContainerInfo& container) override { return configure(container); }
   Status isolate(const ContainerInfo& container, pid_t pid) override;
   Status cleanup(const ContainerInfo& container) override;
   Status recover(const std::vector<ContainerInfo>& containers) override;
@@ -32,8 +35,8 @@ class CgroupsIsolator : public IsolatorPlugin {
   static StatusOr<std::vector<CgroupMount>> find_mounts(
       const std::vector<std::string>& controllers);
 
-  // Creates the container's cgroup in every hierarchy.
-  Status create_cgroups(const ContainerInfo& container) const;
+  // Writes the container's limits into its cgroups (again on update).
+  virtual Status configure(const ContainerInfo& container) const = 0;
   // The container's cgroup in the hierarchy of controllers[index].
   Cgroup cgroup(const ContainerInfo& container, size_t index = 0) const;
   CgroupVersion version() const { return mounts_.front().version; }

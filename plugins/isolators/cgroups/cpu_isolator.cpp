@@ -30,14 +30,6 @@ class CpuIsolator : public CgroupsIsolator {
     return new CpuIsolator(config, controllers, std::move(mounts).value());
   }
 
-  StatusOr<LaunchRequirements> prepare(const ContainerInfo& container) override {
-    CLUSTERCTL_RETURN_IF_ERROR(create_cgroups(container));
-    CLUSTERCTL_RETURN_IF_ERROR(apply_limits(container));
-    return LaunchRequirements{};
-  }
-
-  Status update(const ContainerInfo& container) override { return apply_limits(container); }
-
   StatusOr<UsageValues> usage(const ContainerInfo& container) override {
     UsageValues values;
     Cgroup cpu = cgroup(container);
@@ -60,7 +52,7 @@ class CpuIsolator : public CgroupsIsolator {
  private:
   using CgroupsIsolator::CgroupsIsolator;
 
-  Status apply_limits(const ContainerInfo& container) const {
+  Status configure(const ContainerInfo& container) const override {
     double cpus = container.resources.scalar("cpus");
     if (cpus <= 0) return Status::ok();  // no CPU asked for: the default share
     Cgroup cpu = cgroup(container);

@@ -38,20 +38,6 @@ class MemIsolator : public CgroupsIsolator {
     for (auto& [id, watch] : watches_) close_watch(watch);
   }
 
-  StatusOr<LaunchRequirements> prepare(const ContainerInfo& container) override {
-    CLUSTERCTL_RETURN_IF_ERROR(create_cgroups(container));
-    Cgroup memory = cgroup(container);
-    if (version() == CgroupVersion::kV2) {
-      // One OOM kill takes the whole container: no half-dead task.
-      if (memory.has_file("memory.oom.group")) (void)memory.write("memory.oom.group", "1");
-      if (memory.has_file("memory.swap.max")) (void)memory.write("memory.swap.max", "0");
-    }
-    CLUSTERCTL_RETURN_IF_ERROR(apply_limit(container));
-    return LaunchRequirements{};
-  }
-
-  Status update(const ContainerInfo& container) override { return apply_limit(container); }
-
   int watch(const ContainerInfo& container) override {
     auto found = watches_.find(container.container_id);
     if (found != watches_.end()) return found->second.notify_fd;
@@ -124,14 +110,17 @@ class MemIsolator : public CgroupsIsolator {
     return static_cast<int64_t>(container.resources.scalar("mem") * kBytesPerMb);
   }
 
-  Status apply_limit(const ContainerInfo& container) const {
+  Status configure(const ContainerInfo& container) const override {
+    Cgroup memory = cgroup(container);
+    if (version() == CgroupVersion::kV2) {
+      // One OOM kill takes the whole container: no half-dead task.
+      if (memory.has_file("memory.oom.group")) (void)memory.write("memory.oom.group", "1");
+      if (memory.has_file("memory.swap.max")) (void)memory.write("memory.swap.max", "0");
+    }
     int64_t limit = limit_bytes(container);
     if (limit <= 0) return Status::ok();
-    Cgroup memory = cgroup(container);
     std::string bytes = std::to_string(limit);
-    if (version() == CgroupVersion::kV2) {
-      return memory.write("memory.max", bytes);
-    }
+    if (version() == CgroupVersion::kV2) return memory.write("memory.max", bytes);
     CLUSTERCTL_RETURN_IF_ERROR(memory.write("memory.limit_in_bytes", bytes));
     // With swap accounting, memory plus swap gets the same limit: no swapping out of it.
     if (memory.has_file("memory.memsw.limit_in_bytes")) {

@@ -17,14 +17,6 @@ class PidsIsolator : public CgroupsIsolator {
     return new PidsIsolator(config, {"pids"}, std::move(mounts).value());
   }
 
-  StatusOr<LaunchRequirements> prepare(const ContainerInfo& container) override {
-    CLUSTERCTL_RETURN_IF_ERROR(create_cgroups(container));
-    CLUSTERCTL_RETURN_IF_ERROR(apply_limit(container));
-    return LaunchRequirements{};
-  }
-
-  Status update(const ContainerInfo& container) override { return apply_limit(container); }
-
   StatusOr<UsageValues> usage(const ContainerInfo& container) override {
     UsageValues values;
     auto current = cgroup(container).read_number("pids.current");
@@ -43,7 +35,7 @@ class PidsIsolator : public CgroupsIsolator {
     return asked > 0 ? static_cast<int64_t>(std::llround(asked)) : config().pids_limit;
   }
 
-  Status apply_limit(const ContainerInfo& container) const {
+  Status configure(const ContainerInfo& container) const override {
     int64_t limit = limit_of(container);
     return cgroup(container).write("pids.max", limit > 0 ? std::to_string(limit) : "max");
   }
