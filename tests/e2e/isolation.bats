@@ -148,8 +148,8 @@ start_parent() {
     'python3 -c "
 import time
 x = bytearray(50 << 20)
-t = time.time()
-while time.time() - t < 0.5: pass
+t = time.process_time()
+while time.process_time() - t < 0.5: pass
 time.sleep(60)"' 2>"$TEST_DIR/execute.log" &
   STARTED_PIDS+=($!)
   wait_for "usage of task user" 15 bash -c \

@@ -182,7 +182,7 @@ TEST_F(IsolatorTest, CpuSharesAlwaysAndAHardQuotaWithCfs) {
   auto used = cfs.usage(capped);
   double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   ASSERT_TRUE(used.is_ok()) << used.status().message();
-  EXPECT_GT((*used)["cpu_seconds"], 0.1);
+  EXPECT_GT((*used)["cpu_seconds"], 0.02);  // some CPU, even on a busy machine
   EXPECT_LT((*used)["cpu_seconds"], 0.5 * wall + 0.15) << "the quota holds it to half a CPU";
   EXPECT_GT((*used)["cpu_throttled_seconds"], 0.0);
   ASSERT_TRUE(cfs.cleanup(capped).is_ok());
@@ -322,8 +322,8 @@ TEST_F(IsolatorTest, PosixIsolatorsMeasureFromProc) {
   Isolator& cpu = load("posix/cpu");
   ContainerInfo info = container("posix", "cpus:0.1;mem:16");
   pid_t pid = start(
-      "/usr/bin/python3 -c 'import time\nx = bytearray(64 << 20)\nt = time.time()\n"
-      "while time.time() - t < 0.3: pass\ntime.sleep(30)'; true");
+      "/usr/bin/python3 -c 'import time\nx = bytearray(64 << 20)\nt = time.process_time()\n"
+      "while time.process_time() - t < 0.3: pass\ntime.sleep(30)'; true");
   info.pid = pid;
   go();
   ASSERT_TRUE(wait_until([&] {
