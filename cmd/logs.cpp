@@ -95,13 +95,14 @@ void setup_logs(CLI::App& app) {
   auto options = std::make_shared<LogsOptions>();
   add_master_flag(app, options->master);
   app.add_option("TASK_ID", options->task_id, "The task (its id, or a unique prefix of it)")
+      ->type_name("ID")
       ->required();
   app.add_flag("--stderr", options->stderr_stream, "Print the task's stderr instead of stdout");
   app.add_flag("-f,--follow", options->follow,
                "Keep printing new output until the task ends (Ctrl-C stops)");
   app.add_option("-n,--tail", options->tail, "Print only the last N lines (then follow, with -f)")
       ->type_name("N")
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::NonNegativeNumber.description(""));
   add_duration_flag(app, "--timeout", options->timeout,
                     "Give up when the master or the agent has not answered by then");
   set_run(app, options, &run_logs);

@@ -34,8 +34,10 @@ std::string time_text(double seconds) {
 void add_common(CLI::App& app, SandboxOptions& options, bool path_required) {
   add_master_flag(app, options.master);
   app.add_option("TASK_ID", options.task_id, "The task (its id, or a unique prefix of it)")
+      ->type_name("ID")
       ->required();
   app.add_option("PATH", options.path, "A path inside the sandbox")
+      ->type_name("PATH")
       ->required(path_required)
       ->check(make_validator(check_sandbox_path));
   add_duration_flag(app, "--timeout", options.timeout,

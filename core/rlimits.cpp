@@ -8,11 +8,11 @@ namespace {
 
 const std::map<std::string, int>& limit_names() {
   static const std::map<std::string, int> names = {
-      {"as", RLIMIT_AS},       {"core", RLIMIT_CORE},         {"cpu", RLIMIT_CPU},
-      {"data", RLIMIT_DATA},   {"fsize", RLIMIT_FSIZE},       {"locks", RLIMIT_LOCKS},
+      {"as", RLIMIT_AS},           {"core", RLIMIT_CORE},         {"cpu", RLIMIT_CPU},
+      {"data", RLIMIT_DATA},       {"fsize", RLIMIT_FSIZE},       {"locks", RLIMIT_LOCKS},
       {"memlock", RLIMIT_MEMLOCK}, {"msgqueue", RLIMIT_MSGQUEUE}, {"nice", RLIMIT_NICE},
-      {"nofile", RLIMIT_NOFILE}, {"nproc", RLIMIT_NPROC},     {"rss", RLIMIT_RSS},
-      {"rtprio", RLIMIT_RTPRIO}, {"rttime", RLIMIT_RTTIME},   {"sigpending", RLIMIT_SIGPENDING},
+      {"nofile", RLIMIT_NOFILE},   {"nproc", RLIMIT_NPROC},       {"rss", RLIMIT_RSS},
+      {"rtprio", RLIMIT_RTPRIO},   {"rttime", RLIMIT_RTTIME},     {"sigpending", RLIMIT_SIGPENDING},
       {"stack", RLIMIT_STACK}};
   return names;
 }

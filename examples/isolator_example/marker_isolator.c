@@ -44,12 +44,20 @@ static void* create(const char* config, size_t config_size, char* error, size_t 
   return instance;
 }
 
-static void destroy(void* instance) { free(instance); }
+static void destroy(void* instance) {
+  free(instance);
+}
 
 static int prepare(void* instance, const clusterctl_container* container, clusterctl_write_fn write,
                    void* write_context, char* error, size_t error_size) {
   /* msgpack {"environment": {"EXAMPLE_ISOLATOR": "on"}}, written out by hand. */
-  static const char launch[] = "\x81\xab" "environment" "\x81\xb0" "EXAMPLE_ISOLATOR" "\xa2" "on";
+  static const char launch[] =
+      "\x81\xab"
+      "environment"
+      "\x81\xb0"
+      "EXAMPLE_ISOLATOR"
+      "\xa2"
+      "on";
   char line[512];
   snprintf(line, sizeof(line), "prepared %s", container->container_id);
   if (append_line(container, line, error, error_size) != 0) return 1;
@@ -73,7 +81,10 @@ static int usage(void* instance, const clusterctl_container* container, clusterc
   (void)error_size;
   /* msgpack {"example_prepared": <uint32>} */
   unsigned count = ((struct example*)instance)->prepared;
-  char bytes[32] = "\x81\xb0" "example_prepared" "\xce";
+  char bytes[32] =
+      "\x81\xb0"
+      "example_prepared"
+      "\xce";
   size_t size = 1 + 1 + 16 + 1;
   bytes[size++] = (char)(count >> 24);
   bytes[size++] = (char)(count >> 16);
@@ -83,9 +94,14 @@ static int usage(void* instance, const clusterctl_container* container, clusterc
   return 0;
 }
 
-static const clusterctl_isolator_functions functions = {
-    prepare, isolate, NULL /* update */, usage, NULL /* watch */, NULL /* limitation */,
-    NULL /* cleanup */, NULL /* recover */};
+static const clusterctl_isolator_functions functions = {prepare,
+                                                        isolate,
+                                                        NULL /* update */,
+                                                        usage,
+                                                        NULL /* watch */,
+                                                        NULL /* limitation */,
+                                                        NULL /* cleanup */,
+                                                        NULL /* recover */};
 
 static const clusterctl_plugin_descriptor descriptor = {
     CLUSTERCTL_PLUGIN_ABI_VERSION,

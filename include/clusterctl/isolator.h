@@ -80,8 +80,7 @@ typedef struct clusterctl_isolator_functions {
    * {"reason": "memory limit exceeded", "message": "..."}; the agent then
    * kills the container and fails its task with that reason. */
   int (*limitation)(void* instance, const clusterctl_container* container,
-                    clusterctl_write_fn write, void* write_context, char* error,
-                    size_t error_size);
+                    clusterctl_write_fn write, void* write_context, char* error, size_t error_size);
   int (*cleanup)(void* instance, const clusterctl_container* container, char* error,
                  size_t error_size);
   int (*recover)(void* instance, const clusterctl_container* containers, size_t count, char* error,

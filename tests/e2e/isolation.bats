@@ -198,3 +198,15 @@ print(\"ok\")'"
   kill -0 "$AGENT_PID"
   [ "$(active_agents)" -eq 1 ]
 }
+
+@test "an isolator whose prepare fails fails the task with its error; the agent stays up" {
+  # The root names a file, not a directory: no cgroup can be created below it.
+  CGROUPS_ROOT=cgroup.procs
+  start_isolated_agent --isolation 'cgroups/mem'
+  run --separate-stderr "$CLUSTERCTL_BIN" execute --name unprepared --command true --timeout 10s
+  [ "$status" -eq 1 ]
+  [[ "$stderr" == *"FAILED: container isolation failed (isolator cgroups/mem prepare: cannot create cgroup '"*"cgroup.procs/container-"*"': Not a directory)"* ]]
+  kill -0 "$AGENT_PID"
+  run "$CLUSTERCTL_BIN" execute --name fine --command true --timeout 10s
+  [ "$status" -eq 1 ]  # every task fails the same way, and the agent keeps answering
+}
