@@ -40,7 +40,8 @@ void add_container_flags(CLI::App& app, ContainerOptions& options) {
                  "Where isolator plugins are found (default: <bin>/../lib/clusterctl)")
       ->type_name("DIR");
   app.add_option("--cgroups-root", options.cgroups_root,
-                 "Task cgroups go to <controller mount>/ROOT/<container id>")
+                 "Task cgroups go to <controller mount>/ROOT/<container id>; one ROOT per agent "
+                 "(at start-up an agent removes what it does not know below it)")
       ->type_name("ROOT")
       ->capture_default_str();
   app.add_flag("--cgroups-enable-cfs", options.cgroups_enable_cfs,
