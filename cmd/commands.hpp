@@ -42,6 +42,9 @@ struct ExecutorOptions {
   std::string executor_id;
   std::string container_id;
   std::string sandbox;
+  bool checkpoint = false;
+  std::string agent_address_file;
+  Duration recovery_timeout{15 * 60 * 1000};
 };
 
 // tasks, agents, offers and frameworks: read-only listings.
@@ -55,6 +58,13 @@ using AgentsOptions = ListOptions;
 using OffersOptions = ListOptions;
 using FrameworksOptions = ListOptions;
 
+// frameworks teardown ID
+struct TeardownOptions {
+  std::string master;
+  std::string framework_id;
+  Duration timeout{10000};
+};
+
 struct ExecuteOptions {
   std::string master;
   std::string name;
@@ -67,6 +77,17 @@ struct ExecuteOptions {
   Duration kill_after{3000};
   std::optional<Duration> timeout;  // unset: wait for resources forever
   LogLevel log_level = LogLevel::kWarning;
+  bool checkpoint = false;
+  Duration failover_timeout{0};
+  // Health check: at most one of command, HTTP "PORT[/PATH]" and TCP port.
+  std::string health_check_cmd;
+  std::string health_check_http;
+  uint32_t health_check_tcp = 0;
+  std::optional<Duration> health_check_delay;
+  std::optional<Duration> health_check_interval;
+  std::optional<Duration> health_check_timeout;
+  std::optional<Duration> health_check_grace_period;
+  std::optional<uint32_t> health_check_max_failures;
 };
 
 void setup_master(CLI::App& app);
@@ -86,5 +107,6 @@ int run_tasks(const TasksOptions& options);
 int run_agents(const AgentsOptions& options);
 int run_offers(const OffersOptions& options);
 int run_frameworks(const FrameworksOptions& options);
+int run_teardown(const TeardownOptions& options);
 
 }  // namespace clusterctl::cmd

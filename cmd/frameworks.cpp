@@ -1,4 +1,7 @@
-// clusterctl frameworks: the frameworks the master knows, active or completed.
+// clusterctl frameworks: the frameworks the master knows, active,
+// disconnected (in failover) or completed; `clusterctl frameworks teardown ID`
+// ends one by hand.
+#include <iostream>
 #include <memory>
 
 #include "cmd/commands.hpp"
@@ -19,16 +22,47 @@ Table frameworks_table(const FrameworksReply& reply) {
   return table;
 }
 
+void setup_teardown(CLI::App& app) {
+  auto options = std::make_shared<TeardownOptions>();
+  add_master_flag(app, options->master);
+  app.add_option("ID", options->framework_id, "The framework's id (see 'clusterctl frameworks')")
+      ->required();
+  add_duration_flag(app, "--timeout", options->timeout,
+                    "Give up when the master has not answered by then");
+  app.footer(
+      "Kills the framework's tasks, rescinds its offers and refuses its scheduler from then on.");
+  set_run(app, options, &run_teardown);
+}
+
 }  // namespace
 
 void setup_frameworks(CLI::App& app) {
   auto options = std::make_shared<FrameworksOptions>();
   add_list_flags(app, *options, "frameworks");
-  set_run(app, options, &run_frameworks);
+  setup_teardown(*app.add_subcommand(
+      "teardown", "Tear down a framework: kill its tasks and refuse its scheduler"));
+  app.require_subcommand(0, 1);
+  // Runs after the subcommand's own callback: list only without one.
+  CLI::App* self = &app;
+  app.callback([options, self] {
+    if (self->got_subcommand("teardown")) return;
+    int code = run_frameworks(*options);
+    if (code != 0) throw CLI::RuntimeError(code);
+  });
 }
 
 int run_frameworks(const FrameworksOptions& options) {
   return run_listing<FrameworksReply>("frameworks", "state.frameworks", options, frameworks_table);
+}
+
+int run_teardown(const TeardownOptions& options) {
+  StatusOr<RpcValue> reply =
+      call_master("frameworks teardown", "framework.teardown",
+                  pack_payload(FrameworkCall{options.framework_id}), options.master,
+                  options.timeout);
+  if (!reply) return 1;
+  std::cout << "framework " << options.framework_id << " torn down\n";
+  return 0;
 }
 
 }  // namespace clusterctl::cmd

@@ -17,19 +17,25 @@ void add_list_flags(CLI::App& app, ListOptions& options, const std::string& what
 
 StatusOr<RpcValue> query_master(const std::string& command, const std::string& method,
                                 const ListOptions& options) {
-  StatusOr<BlockingRpcClient> client = BlockingRpcClient::connect(options.master, options.timeout);
+  return call_master(command, method, empty_payload(), options.master, options.timeout);
+}
+
+StatusOr<RpcValue> call_master(const std::string& command, const std::string& method,
+                               const Payload& params, const std::string& master,
+                               Duration timeout) {
+  StatusOr<BlockingRpcClient> client = BlockingRpcClient::connect(master, timeout);
   if (!client) {
-    print_error(command, "cannot reach master at " + options.master + ": " +
+    print_error(command, "cannot reach master at " + master + ": " +
                              connect_error_reason(client.status()) +
                              " (is it running? set --master or CLUSTERCTL_MASTER)");
     return client.status();
   }
-  StatusOr<RpcValue> reply = client->call(method, empty_payload(), options.timeout);
+  StatusOr<RpcValue> reply = client->call(method, params, timeout);
   if (!reply) {
     std::string why = reply.status().kind() == ErrorKind::kTimeout
-                          ? "no answer within " + format_duration(options.timeout)
+                          ? "no answer within " + format_duration(timeout)
                           : reply.status().message();
-    print_error(command, "the master at " + options.master + " failed " + method + ": " + why);
+    print_error(command, "the master at " + master + " failed " + method + ": " + why);
   }
   return reply;
 }

@@ -24,6 +24,10 @@ void add_list_flags(CLI::App& app, ListOptions& options, const std::string& what
 // returns the error.
 StatusOr<RpcValue> query_master(const std::string& command, const std::string& method,
                                 const ListOptions& options);
+// The same with `params`; the failure line names the master's error message.
+StatusOr<RpcValue> call_master(const std::string& command, const std::string& method,
+                               const Payload& params, const std::string& master,
+                               Duration timeout);
 
 // Writes the value as pretty JSON and a newline to stdout.
 void print_json(const RpcValue& value);

@@ -5,6 +5,7 @@
 #include "cmd/daemon_runner.hpp"
 #include "cmd/flags.hpp"
 #include "core/asio.hpp"
+#include "core/rate_limiter.hpp"
 #include "daemons/master/master.hpp"
 
 namespace clusterctl::cmd {
@@ -40,6 +41,17 @@ void setup_master(CLI::App& app) {
                  "How many ended tasks to keep for 'clusterctl tasks'")
       ->type_name("N")
       ->capture_default_str();
+  add_duration_flag(app, "--agent-reregister-timeout", daemon.agent_reregister_timeout,
+                    "After a restart, how long known agents have to re-register before they are "
+                    "unreachable");
+  app.add_option("--agent-removal-rate-limit", daemon.agent_removal_rate_limit,
+                 "At most N agents marked unreachable per DURATION, e.g. 1/10s (default: no "
+                 "limit)")
+      ->type_name("N/DURATION")
+      ->check(make_validator([](const std::string& text) {
+        auto limit = parse_rate_limit(text);
+        return limit ? Status::ok() : limit.status();
+      }));
   add_log_level_flag(app, options->log_level);
   set_run(app, options, &run_master);
 }

@@ -1,8 +1,9 @@
 // AgentImpl: the agent's state and event handlers, split by concern over
-// agent.cpp (start-up, dispatch, HTTP, shutdown) and executors.cpp (launch,
-// executor registration, status updates, kills, exits). Its parts live in
-// their own files: MasterLink, StatusForwarder, ContainerLauncher, sandboxes
-// and resource detection.
+// agent.cpp (start-up, dispatch, HTTP, shutdown), executors.cpp (launch,
+// executor registration, status updates, kills, exits) and agent_recovery.cpp
+// (checkpoints and recovery after a restart). Its parts live in their own
+// files: MasterLink, StatusUpdateManager, CheckpointWriter, ContainerLauncher,
+// sandboxes and resource detection.
 //
 // Threading: everything runs on the one io_context thread (actor style, no
 // locks). Child exits arrive there through the ChildWatcher.
@@ -12,6 +13,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "core/messages.hpp"
@@ -21,15 +23,17 @@
 #include "core/task_state.hpp"
 #include "core/timer.hpp"
 #include "daemons/agent/agent.hpp"
+#include "daemons/agent/checkpoint.hpp"
+#include "daemons/agent/checkpoint_writer.hpp"
 #include "daemons/agent/container_launcher.hpp"
 #include "daemons/agent/master_link.hpp"
-#include "daemons/agent/status_forwarder.hpp"
+#include "daemons/agent/status_update_manager.hpp"
 
 namespace clusterctl {
 
 // One executor process and the one task it runs.
 struct ExecutorRecord {
-  explicit ExecutorRecord(boost::asio::io_context& io) : kill_deadline(io) {}
+  explicit ExecutorRecord(boost::asio::io_context& io) : kill_deadline(io), reregister_deadline(io) {}
 
   ContainerConfig config;         // ids, sandbox, task
   pid_t pid = 0;                  // the executor, leader of its own process group
@@ -40,6 +44,16 @@ struct ExecutorRecord {
   bool kill_requested = false;
   bool launch_failed = false;  // the launch was refused: forget it silently on exit
   Timer kill_deadline;         // after grace + 5 s: SIGKILL both groups
+  // Checkpointing (agent_recovery.cpp).
+  bool checkpoint = false;  // its framework checkpoints: it outlives the agent process
+  bool recovered = false;   // adopted from an earlier agent process: not our child
+  uint64_t pid_start_time = 0;
+  uint64_t task_start_time = 0;
+  // Set when the agent ends the executor on its own (not on a kill request):
+  // the state and reason of the update its exit causes.
+  TaskState end_state = TaskState::kKilled;
+  std::string end_reason;
+  Timer reregister_deadline;  // a recovered executor must reconnect by then
 };
 
 class AgentImpl : public Agent {
@@ -73,17 +87,34 @@ class AgentImpl : public Agent {
                          RpcResponder responder);
   void executor_update(const RpcConnectionPtr& connection, TaskStatus status,
                        RpcResponder responder);
-  void executor_exited(const std::string& container_id, const ExitStatus& exit);
+  // `exit` is unknown for a recovered executor (not our child).
+  void executor_exited(const std::string& container_id, const std::optional<ExitStatus>& exit);
   void kill_task(const KillTaskCall& call, RpcResponder responder);
   // Asks the executor to kill its task; SIGKILLs both groups if it cannot.
   void kill_executor(ExecutorRecord& executor, int64_t grace_millis);
   void kill_for_good(ExecutorRecord& executor, const std::string& why);
-  // Records the task's state and queues the update for the master.
-  void forward_update(ExecutorRecord& executor, TaskStatus status);
-  void update_done(const TaskStatus& status);
+  // Records the task's state and hands the update to the status update
+  // manager; `stored` runs once it is kept.
+  void forward_update(ExecutorRecord& executor, TaskStatus status,
+                      StatusUpdateManager::Stored stored = [](const Status&) {});
+  void stream_done(const std::string& framework_id, const std::string& task_id);
   ExecutorRecord* find_executor(const std::string& framework_id, const std::string& task_id);
   TaskStatus make_status(const ExecutorRecord& executor, TaskState state, const std::string& reason,
                          const std::string& message) const;
+
+  // agent_recovery.cpp
+  Status recover();
+  // The call site where isolators recover their containers (issue 4).
+  void recover_containers(const std::vector<RecoveredRun>& runs);
+  void recover_run(const RecoveredRun& run, bool rebooted);
+  void end_lost_run(const RecoveredRun& run, bool rebooted);
+  // The agent checkpoint once the master gave (or confirmed) the agent's id.
+  void checkpoint_agent();
+  void checkpoint_executor(const ExecutorRecord& executor);
+  // Removes a run's checkpoint once its executor is gone and its task's
+  // terminal update was acknowledged.
+  void forget_run_if_done(const std::string& task_key);
+  void kill_task_group(ExecutorRecord& executor);
 
   boost::asio::io_context& io_;
   AgentOptions options_;
@@ -93,12 +124,16 @@ class AgentImpl : public Agent {
   std::string executor_address_;  // where executors reach this agent
   ChildWatcher watcher_;
   ContainerLauncher launcher_;
-  StatusForwarder forwarder_;
+  CheckpointWriter writer_;  // before updates_: its callbacks go there
+  StatusUpdateManager updates_;
   MasterLink link_;
   // By container id.
   std::map<std::string, std::unique_ptr<ExecutorRecord>> executors_;
-  // Tasks whose terminal update the master has not had yet, by task_key().
+  // Tasks whose terminal update was not acknowledged yet, by agent_task_key().
   std::map<std::string, AgentTask> live_tasks_;
+  // Container id of each task whose run has a checkpoint on disk, by agent_task_key().
+  std::map<std::string, std::string> checkpointed_runs_;
+  std::string checkpointed_agent_id_;
 
   bool shutting_down_ = false;
   bool shutdown_finished_ = false;

@@ -3,6 +3,8 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <memory>
+
 #include "core/ids.hpp"
 #include "core/log.hpp"
 #include "core/task_status.hpp"
@@ -77,6 +79,12 @@ StatusOr<ContainerConfig> AgentImpl::container_config(const RunTaskCall& call) c
                  "--container-id", config.container_id,
                  "--sandbox", config.sandbox};
   // clang-format on
+  if (call.checkpoint) {
+    // The executor outlives this agent process and reconnects to the next one.
+    config.argv.insert(config.argv.end(),
+                       {"--checkpoint", "--agent-address-file", address_path(options_.work_dir),
+                        "--recovery-timeout", format_duration(options_.recovery_timeout)});
+  }
   config.env = current_environment();
   return config;
 }
@@ -87,6 +95,7 @@ Status AgentImpl::launch(const RunTaskCall& call) {
   if (!config_or) return config_or.status();
   auto executor = std::make_unique<ExecutorRecord>(io_);
   executor->config = std::move(config_or).value();
+  executor->checkpoint = call.checkpoint;
   const ContainerConfig& config = executor->config;
 
   Status prepared = launcher_.prepare(config);
@@ -96,6 +105,7 @@ Status AgentImpl::launch(const RunTaskCall& call) {
     return pid.status();
   }
   executor->pid = *pid;
+  executor->pid_start_time = process_start_time(*pid).value_or(0);
   std::string container_id = config.container_id;
   Status watched = watcher_.watch_group(
       *pid, [this, container_id](const ExitStatus& exit) { executor_exited(container_id, exit); });
@@ -109,8 +119,15 @@ Status AgentImpl::launch(const RunTaskCall& call) {
     executors_[container_id] = std::move(executor);
     return isolated;
   }
-  live_tasks_[agent_task_key(config.framework_id, config.task.task_id)] =
-      AgentTask{config.framework_id, config.task, "STAGING"};
+  std::string key = agent_task_key(config.framework_id, config.task.task_id);
+  live_tasks_[key] = AgentTask{config.framework_id, config.task, "STAGING"};
+  updates_.open(config.framework_id, config.task.task_id,
+                executor->checkpoint ? updates_checkpoint_path(options_.work_dir, container_id)
+                                     : "");
+  if (executor->checkpoint) {
+    checkpointed_runs_[key] = container_id;
+    checkpoint_executor(*executor);
+  }
   LOG(kInfo) << "launched executor " << config.executor_id << " (pid " << *pid << ") for task "
              << config.task.task_id << " of framework " << config.framework_id << " in "
              << config.sandbox;
@@ -135,7 +152,9 @@ void AgentImpl::register_executor(const RpcConnectionPtr& connection,
                   << "; the agent started " << executor.pid;
   }
   executor.connection = connection;
-  LOG(kInfo) << "executor " << call.executor_id << " registered";
+  executor.reregister_deadline.cancel();
+  LOG(kInfo) << "executor " << call.executor_id
+             << (executor.recovered ? " reconnected after the agent restarted" : " registered");
   responder.reply(
       pack_payload(RegisterExecutorReply{executor.config.task, executor.config.sandbox}));
 }
@@ -160,60 +179,91 @@ void AgentImpl::executor_update(const RpcConnectionPtr& connection, TaskStatus s
                                    ", not " + status.task_id));
     return;
   }
-  if (*state == TaskState::kRunning && executor->task_group == 0) {
-    executor->task_group = find_task_group(executor->pid);
-  }
-  forward_update(*executor, std::move(status));
-  responder.reply(empty_payload());
-}
-
-void AgentImpl::forward_update(ExecutorRecord& executor, TaskStatus status) {
-  const ContainerConfig& config = executor.config;
-  if (executor.terminal) {
-    LOG(kWarning) << "ignoring " << status.state << " for task " << config.task.task_id
-                  << ": it already ended as " << executor.state;
+  if (!updates_.has_stream(executor->config.framework_id, status.task_id)) {
+    responder.reply(empty_payload());  // sent again after its stream ended: nothing to do
     return;
   }
+  if (*state == TaskState::kRunning && executor->task_group == 0) {
+    executor->task_group = find_task_group(executor->pid);
+    executor->task_start_time = process_start_time(executor->task_group).value_or(0);
+    if (executor->checkpoint) checkpoint_executor(*executor);
+  }
+  // The executor is answered once the update is kept (on disk if checkpointed).
+  auto answer = std::make_shared<RpcResponder>(std::move(responder));
+  forward_update(*executor, std::move(status), [answer](const Status& stored) {
+    if (stored) {
+      answer->reply(empty_payload());
+    } else {
+      answer->fail(stored);
+    }
+  });
+}
+
+void AgentImpl::forward_update(ExecutorRecord& executor, TaskStatus status,
+                               StatusUpdateManager::Stored stored) {
+  const ContainerConfig& config = executor.config;
   status.task_id = config.task.task_id;
   status.framework_id = config.framework_id;
   status.executor_id = config.executor_id;
   status.agent_id = link_.agent_id();
   if (status.uuid.empty()) status.uuid = new_id("update");
+  if (updates_.received(config.framework_id, status.task_id, status.uuid)) {
+    updates_.update(std::move(status), std::move(stored));  // sent again: taken once
+    return;
+  }
+  if (executor.terminal) {
+    LOG(kWarning) << "ignoring " << status.state << " for task " << config.task.task_id
+                  << ": it already ended as " << executor.state;
+    stored(Status::ok());
+    return;
+  }
   auto state = parse_task_state(status.state);
   executor.terminal = state.is_ok() && is_terminal(*state);
   executor.state = status.state;
-  live_tasks_[agent_task_key(config.framework_id, config.task.task_id)].state = status.state;
+  auto live = live_tasks_.find(agent_task_key(config.framework_id, config.task.task_id));
+  if (live != live_tasks_.end()) live->second.state = status.state;
   LOG(kInfo) << "task " << config.task.task_id << " is " << status.state
              << (status.reason.empty() ? "" : " (" + status.reason + ")");
-  forwarder_.push(std::move(status));
+  updates_.update(std::move(status), std::move(stored));
 }
 
-// The master has the update: a task it knows ended is no longer reported.
-void AgentImpl::update_done(const TaskStatus& status) {
-  auto task = live_tasks_.find(agent_task_key(status.framework_id, status.task_id));
-  if (task == live_tasks_.end()) return;
-  auto state = parse_task_state(task->second.state);
-  if (state.is_ok() && is_terminal(*state)) live_tasks_.erase(task);
+// The framework has the task's terminal update: it is no longer reported.
+void AgentImpl::stream_done(const std::string& framework_id, const std::string& task_id) {
+  std::string key = agent_task_key(framework_id, task_id);
+  live_tasks_.erase(key);
+  forget_run_if_done(key);
 }
 
-void AgentImpl::executor_exited(const std::string& container_id, const ExitStatus& exit) {
+void AgentImpl::executor_exited(const std::string& container_id,
+                                const std::optional<ExitStatus>& exit) {
   auto found = executors_.find(container_id);
   if (found == executors_.end()) return;
   ExecutorRecord& executor = *found->second;
   executor.kill_deadline.cancel();
+  executor.reregister_deadline.cancel();
+  std::string how = exit ? exit->describe()
+                         : "exited (its exit status is unknown: an earlier agent process "
+                           "started it)";
   LOG(kInfo) << "executor " << executor.config.executor_id << " (pid " << executor.pid << ") "
-             << exit.describe();
+             << how;
   if (!executor.launch_failed && !executor.terminal) {
     // The executor can no longer clean up after itself.
-    if (executor.task_group != 0) kill_group(executor.task_group);
-    std::string message = "executor " + exit.describe();
-    forward_update(executor,
-                   executor.kill_requested
-                       ? make_status(executor, TaskState::kKilled, "killed", message)
-                       : make_status(executor, TaskState::kFailed, "executor terminated", message));
+    kill_task_group(executor);
+    std::string message = "executor " + how;
+    if (!executor.end_reason.empty()) {
+      forward_update(executor,
+                     make_status(executor, executor.end_state, executor.end_reason, message));
+    } else if (executor.kill_requested) {
+      forward_update(executor, make_status(executor, TaskState::kKilled, "killed", message));
+    } else {
+      forward_update(executor,
+                     make_status(executor, TaskState::kFailed, "executor terminated", message));
+    }
   }
   launcher_.cleanup(executor.config);
+  std::string key = agent_task_key(executor.config.framework_id, executor.config.task.task_id);
   executors_.erase(found);
+  forget_run_if_done(key);
   shutdown_step();
 }
 
@@ -267,8 +317,19 @@ void AgentImpl::kill_for_good(ExecutorRecord& executor, const std::string& why) 
   executor.kill_requested = true;
   executor.kill_deadline.cancel();
   if (executor.task_group == 0) executor.task_group = find_task_group(executor.pid);
-  if (executor.task_group != 0) kill_group(executor.task_group);
+  kill_task_group(executor);
   kill_group(executor.pid);
+}
+
+// Checks the start time of a task adopted after a restart, so that a reused
+// pid is never signalled.
+void AgentImpl::kill_task_group(ExecutorRecord& executor) {
+  if (executor.task_group == 0) return;
+  if (executor.task_start_time != 0) {
+    auto start = process_start_time(executor.task_group);
+    if (start.is_ok() && *start != executor.task_start_time) return;
+  }
+  kill_group(executor.task_group);
 }
 
 ExecutorRecord* AgentImpl::find_executor(const std::string& framework_id,

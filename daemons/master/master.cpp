@@ -24,6 +24,13 @@ std::optional<Call> parse_params(const RpcMessage& message, RpcResponder& respon
   return std::move(call).value();
 }
 
+// --agent-removal-rate-limit, checked by Master::create; empty: no limit.
+std::optional<RateLimit> removal_rate_limit(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  auto limit = parse_rate_limit(text);
+  return limit ? std::optional<RateLimit>(*limit) : std::nullopt;
+}
+
 }  // namespace
 
 const char* agent_state_name(AgentState state) {
@@ -34,6 +41,8 @@ const char* agent_state_name(AgentState state) {
       return "disconnected";
     case AgentState::kUnreachable:
       return "unreachable";
+    case AgentState::kRecovering:
+      return "recovering";
   }
   return "unknown";
 }
@@ -46,6 +55,13 @@ StatusOr<std::unique_ptr<Master>> Master::create(asio::io_context& io, MasterOpt
   }
   if (options.allocation_interval.count() <= 0) {
     return Status::invalid("--allocation-interval must be positive");
+  }
+  if (options.agent_reregister_timeout.count() <= 0) {
+    return Status::invalid("--agent-reregister-timeout must be positive");
+  }
+  if (!options.agent_removal_rate_limit.empty()) {
+    auto limit = parse_rate_limit(options.agent_removal_rate_limit);
+    if (!limit) return Status::invalid("--agent-removal-rate-limit: " + limit.status().message());
   }
   std::string plugin_dir = options.plugin_dir.empty() ? default_plugin_dir() : options.plugin_dir;
   auto allocator = Allocator::load(options.allocator, plugin_dir);
@@ -65,7 +81,9 @@ MasterImpl::MasterImpl(asio::io_context& io, MasterOptions options,
       allocator_(std::move(allocator)),
       registry_(std::move(registry)),
       allocation_timer_(io),
-      ping_timer_(io) {}
+      ping_timer_(io),
+      reregister_timer_(io),
+      removal_limiter_(io, removal_rate_limit(options_.agent_removal_rate_limit)) {}
 
 Status MasterImpl::start() {
   RpcHandlers handlers;
@@ -85,6 +103,7 @@ Status MasterImpl::start() {
   started_at_ = wall_seconds();
   LOG(kInfo) << "master listening on " << server_->address() << " with allocator "
              << allocator_->describe_plugin();
+  recover_from_registry();
   start_timers();
   return Status::ok();
 }
@@ -98,6 +117,8 @@ void MasterImpl::stop() {
   stopped_ = true;
   allocation_timer_.cancel();
   ping_timer_.cancel();
+  reregister_timer_.cancel();
+  failover_timers_.clear();
   if (server_) server_->stop();
   LOG(kInfo) << "master stopped";
 }
@@ -149,6 +170,15 @@ void MasterImpl::on_request(const RpcConnectionPtr& connection, const RpcMessage
   } else if (method == "framework.kill") {
     if (auto call = parse_params<KillCall>(message, responder))
       kill_task(connection, *call, std::move(responder));
+  } else if (method == "framework.acknowledge") {
+    if (auto call = parse_params<AcknowledgeCall>(message, responder))
+      acknowledge(connection, *call, std::move(responder));
+  } else if (method == "framework.reconcile") {
+    if (auto call = parse_params<ReconcileCall>(message, responder))
+      reconcile(connection, *call, std::move(responder));
+  } else if (method == "framework.teardown") {
+    if (auto call = parse_params<FrameworkCall>(message, responder))
+      teardown(*call, std::move(responder));
   } else if (method == "framework.suppress" || method == "framework.revive") {
     if (auto call = parse_params<FrameworkCall>(message, responder))
       suppress(connection, *call, method == "framework.suppress", std::move(responder));

@@ -20,13 +20,19 @@ namespace clusterctl {
 
 struct MasterOptions {
   std::string listen = "127.0.0.1:5050";
-  std::string work_dir;                 // registry (later issues); created if missing
+  std::string work_dir;                 // holds the registry; created if missing
   std::string allocator = "first_fit";  // plugin name or path
   std::string plugin_dir;               // empty: default_plugin_dir()
   Duration allocation_interval{1000};
   Duration agent_ping_timeout{15000};
   int max_agent_ping_timeouts = 5;
   size_t max_completed_tasks = 1000;
+  // After a restart, agents known from the registry must re-register within
+  // this; later they are unreachable.
+  Duration agent_reregister_timeout{10 * 60 * 1000};
+  // At most this many agents are marked unreachable per period ("1/10s");
+  // empty: no limit.
+  std::string agent_removal_rate_limit;
 };
 
 class Master {

@@ -1,4 +1,5 @@
-// Framework subscription and the scheduler calls: accept, decline, kill,
+// Framework subscription (checks; admission and failover are in
+// master_failover.cpp) and the scheduler calls: accept, decline, kill,
 // suppress and revive.
 #include "core/ids.hpp"
 #include "core/log.hpp"
@@ -41,24 +42,7 @@ void MasterImpl::subscribe(const RpcConnectionPtr& connection, FrameworkInfo inf
     responder.fail(Status::already_exists("this connection already subscribed a framework"));
     return;
   }
-  if (info.id.empty()) info.id = new_id("framework");
-  FrameworkRecord& framework = state_.frameworks[info.id];
-  if (framework.active && framework.connection) {
-    // The scheduler came back on a new connection: the old one is stale.
-    state_.framework_of_connection.erase(framework.connection->id());
-    framework.connection->close("framework re-subscribed on another connection");
-  } else {
-    framework.registered_at = wall_seconds();
-    report(allocator_->add_framework(info.id, info.roles, monotonic_millis()));
-  }
-  framework.info = info;
-  framework.active = true;
-  framework.connection = connection;
-  state_.framework_of_connection[connection->id()] = info.id;
-  LOG(kInfo) << "framework subscribed: " << info.id << " (" << info.name << ") in roles "
-             << info.roles.front() << (info.roles.size() > 1 ? ",..." : "");
-  responder.reply(pack_payload(SubscribeReply{info.id}));
-  schedule_allocation();
+  admit_framework(connection, std::move(info), std::move(responder));
 }
 
 void MasterImpl::accept(const RpcConnectionPtr& connection, const AcceptCall& call,
@@ -173,30 +157,6 @@ void MasterImpl::suppress(const RpcConnectionPtr& connection, const FrameworkCal
                   : allocator_->revive(id, monotonic_millis()));
   responder.reply(empty_payload());
   if (!suppress) schedule_allocation();
-}
-
-// Without failover (a later issue), a scheduler that goes away takes its
-// framework with it: offers return to the pool and its tasks are killed.
-void MasterImpl::framework_disconnected(const std::string& framework_id) {
-  auto found = state_.frameworks.find(framework_id);
-  if (found == state_.frameworks.end()) return;
-  FrameworkRecord& framework = found->second;
-  framework.connection.reset();
-  framework.active = false;
-  std::vector<std::string> offer_ids(framework.offer_ids.begin(), framework.offer_ids.end());
-  for (const std::string& offer_id : offer_ids) remove_offer(offer_id, true, 0);
-  for (const std::string& key : framework.task_keys) {
-    const TaskRecord& task = state_.tasks.at(key);
-    auto agent = state_.agents.find(task.info.agent_id);
-    if (agent == state_.agents.end() || !agent->second.connection) continue;
-    KillTaskCall kill{framework_id, task.info.task_id, -1};
-    agent->second.connection->call("agent.kill_task", pack_payload(kill), Duration(10000),
-                                   [](StatusOr<RpcValue>) {});
-  }
-  report(allocator_->remove_framework(framework_id, monotonic_millis()));
-  LOG(kInfo) << "framework " << framework_id << " removed; killing its "
-             << framework.task_keys.size() << " tasks";
-  schedule_allocation();
 }
 
 }  // namespace clusterctl

@@ -1,6 +1,7 @@
 // MasterImpl: the master's event handlers, split by concern over
 // master.cpp (start-up, dispatch, timers), master_agents.cpp,
-// master_frameworks.cpp, master_offers.cpp, master_tasks.cpp and
+// master_frameworks.cpp, master_failover.cpp, master_offers.cpp,
+// master_tasks.cpp, master_updates.cpp, master_reconciliation.cpp and
 // master_views.cpp. Everything runs on the one io_context thread.
 #pragma once
 
@@ -8,6 +9,7 @@
 #include <string>
 
 #include "core/asio.hpp"
+#include "core/rate_limiter.hpp"
 #include "core/rpc/rpc.hpp"
 #include "core/timer.hpp"
 #include "core/views.hpp"
@@ -45,7 +47,11 @@ class MasterImpl : public Master {
   void ping_agents();
   void ping_answered(const std::string& agent_id, bool answered);
   void agent_disconnected(const std::string& agent_id);
+  // Marks a lost agent unreachable once the removal rate limit lets it.
+  void schedule_removal(AgentRecord& agent);
   void mark_unreachable(AgentRecord& agent);
+  // A task an agent reported that the master did not know (after a restart).
+  void learn_task(AgentRecord& agent, const AgentTask& entry);
 
   // master_frameworks.cpp
   void subscribe(const RpcConnectionPtr& connection, FrameworkInfo info, RpcResponder responder);
@@ -54,7 +60,6 @@ class MasterImpl : public Master {
   void kill_task(const RpcConnectionPtr& connection, const KillCall& call, RpcResponder responder);
   void suppress(const RpcConnectionPtr& connection, const FrameworkCall& call, bool suppress,
                 RpcResponder responder);
-  void framework_disconnected(const std::string& framework_id);
   // The caller's framework, or an error if this connection has not subscribed as it.
   StatusOr<FrameworkRecord*> caller_framework(const RpcConnectionPtr& connection,
                                               const std::string& framework_id);
@@ -71,13 +76,43 @@ class MasterImpl : public Master {
   Status validate_task(const TaskInfo& task, const std::string& framework_id,
                        const Resources& remaining) const;
   void launch_task(const std::string& framework_id, TaskInfo task);
-  void status_update(const TaskStatus& status);
-  // Applies a status to a live task, forwards it, completes terminal tasks.
+  // Applies a status the master made (LOST, ...) to a live task, tells the
+  // framework, completes terminal tasks.
   void update_task(const std::string& key, TaskStatus status);
+  // Records a new state if the transition is valid; false if not.
+  bool apply_status(TaskRecord& task, const TaskStatus& status);
+  // Notifies the framework if it is connected (no bookkeeping).
   void forward_update(const std::string& framework_id, const TaskStatus& status);
   void complete_task(const std::string& key);
   TaskStatus make_status(const TaskRecord& task, TaskState state, const std::string& reason,
                          const std::string& message) const;
+
+  // master_updates.cpp: reliable delivery of the agents' updates
+  void status_update(const TaskStatus& status);
+  void acknowledge(const RpcConnectionPtr& connection, const AcknowledgeCall& call,
+                   RpcResponder responder);
+  // A status the master made: sent now, or kept until the framework returns.
+  void deliver_master_update(TaskRecord& task, const TaskStatus& status);
+  void forward_pending(TaskRecord& task);
+  void send_acknowledgement(const std::string& agent_id, const TaskStatus& status);
+  void resend_pending_updates(const std::string& framework_id);
+  void acknowledge_pending_updates(const std::string& framework_id);
+  // A live or completed task, by task_key.
+  TaskRecord* find_task(const std::string& key);
+
+  // master_failover.cpp: framework failover and teardown, master recovery
+  void admit_framework(const RpcConnectionPtr& connection, FrameworkInfo info,
+                       RpcResponder responder);
+  void activate_framework(const RpcConnectionPtr& connection, const FrameworkInfo& info);
+  void framework_disconnected(const std::string& framework_id);
+  void teardown(const FrameworkCall& call, RpcResponder responder);
+  void teardown_framework(const std::string& framework_id, const std::string& reason);
+  void recover_from_registry();
+  void store_agent(const AgentInfo& info, std::function<void(Status)> done);
+
+  // master_reconciliation.cpp
+  void reconcile(const RpcConnectionPtr& connection, const ReconcileCall& call,
+                 RpcResponder responder);
 
   // master_views.cpp
   TasksReply tasks_view() const;
@@ -94,6 +129,9 @@ class MasterImpl : public Master {
   MasterState state_;
   Timer allocation_timer_;
   Timer ping_timer_;
+  std::map<std::string, std::unique_ptr<Timer>> failover_timers_;  // by framework id
+  Timer reregister_timer_;    // agents from the registry must re-register by then
+  RateLimiter removal_limiter_;  // --agent-removal-rate-limit
   bool allocation_pending_ = false;
   bool stopped_ = false;
   double started_at_ = 0;

@@ -23,6 +23,7 @@ TaskView task_view(const TaskRecord& task) {
   view.resources = task.info.resources;
   view.started_at = task.started_at;
   view.updated_at = task.updated_at;
+  view.healthy = task.last_status.healthy;
   return view;
 }
 }  // namespace
@@ -68,7 +69,9 @@ FrameworksReply MasterImpl::frameworks_view() const {
     view.id = id;
     view.name = framework.info.name;
     view.roles = framework.info.roles;
-    view.state = framework.active ? "active" : "completed";
+    view.state = framework.completed ? "completed" : framework.active ? "active" : "disconnected";
+    view.failover_timeout = framework.info.failover_timeout;
+    view.checkpoint = framework.info.checkpoint;
     for (const std::string& key : framework.task_keys) {
       view.used += state_.tasks.at(key).info.resources;
     }

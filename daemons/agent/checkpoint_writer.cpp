@@ -1,0 +1,86 @@
+#include "daemons/agent/checkpoint_writer.hpp"
+
+#include <filesystem>
+
+#include "core/asio.hpp"
+#include "core/atomic_file.hpp"
+#include "core/log.hpp"
+
+namespace clusterctl {
+
+namespace {
+
+Status perform(bool remove, const std::string& path, const std::string& content) {
+  std::error_code error;
+  if (remove) {
+    std::filesystem::remove_all(path, error);
+    if (error) return Status::io_error("cannot remove '" + path + "': " + error.message());
+    return Status::ok();
+  }
+  std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  if (!std::filesystem::is_directory(parent, error)) {
+    CLUSTERCTL_RETURN_IF_ERROR(make_directories(parent.string()));
+  }
+  return write_file_atomic(path, content);
+}
+
+}  // namespace
+
+// One thread, so that operations happen in order and never on the event loop.
+struct CheckpointWriter::Worker {
+  asio::thread_pool pool{1};
+  ~Worker() { pool.join(); }
+};
+
+CheckpointWriter::CheckpointWriter(asio::io_context& io)
+    : io_(io), worker_(std::make_unique<Worker>()), alive_(std::make_shared<bool>(true)) {}
+
+CheckpointWriter::~CheckpointWriter() {
+  *alive_ = false;
+  worker_.reset();  // waits for the batch in flight
+}
+
+void CheckpointWriter::write(const std::string& path, std::string content, Done done) {
+  for (Operation& waiting : queue_) {
+    if (!waiting.remove && waiting.path == path) {
+      waiting.content = std::move(content);
+      waiting.done.push_back(std::move(done));
+      return;
+    }
+  }
+  queue(Operation{false, path, std::move(content), {std::move(done)}});
+}
+
+void CheckpointWriter::remove_all(const std::string& dir, Done done) {
+  queue(Operation{true, dir, "", {std::move(done)}});
+}
+
+void CheckpointWriter::queue(Operation operation) {
+  queue_.push_back(std::move(operation));
+  if (in_flight_ == 0) start_batch();
+}
+
+void CheckpointWriter::start_batch() {
+  if (queue_.empty()) return;
+  auto batch = std::make_shared<std::vector<Operation>>(std::move(queue_));
+  queue_.clear();
+  in_flight_ = batch->size();
+  asio::post(worker_->pool, [this, alive = alive_, batch] {
+    auto results = std::make_shared<std::vector<Status>>();
+    for (const Operation& operation : *batch) {
+      results->push_back(perform(operation.remove, operation.path, operation.content));
+    }
+    asio::post(io_, [this, alive, batch, results] {
+      if (!*alive) return;
+      in_flight_ = 0;
+      for (size_t i = 0; i < batch->size(); ++i) {
+        const Status& result = (*results)[i];
+        if (!result) LOG(kError) << "checkpoint: " << result.message();
+        for (Done& done : (*batch)[i].done) done(result);
+      }
+      start_batch();
+    });
+  });
+}
+
+}  // namespace clusterctl
