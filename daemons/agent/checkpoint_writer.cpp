@@ -65,12 +65,16 @@ void CheckpointWriter::start_batch() {
   auto batch = std::make_shared<std::vector<Operation>>(std::move(queue_));
   queue_.clear();
   in_flight_ = batch->size();
-  asio::post(worker_->pool, [this, alive = alive_, batch] {
+  // The loop must not run out of work while the batch is on the worker.
+  auto busy = std::make_shared<asio::executor_work_guard<asio::io_context::executor_type>>(
+      io_.get_executor());
+  asio::post(worker_->pool, [this, alive = alive_, batch, busy] {
     auto results = std::make_shared<std::vector<Status>>();
     for (const Operation& operation : *batch) {
       results->push_back(perform(operation.remove, operation.path, operation.content));
     }
-    asio::post(io_, [this, alive, batch, results] {
+    asio::post(io_, [this, alive, batch, results, busy] {
+      busy->reset();
       if (!*alive) return;
       in_flight_ = 0;
       for (size_t i = 0; i < batch->size(); ++i) {

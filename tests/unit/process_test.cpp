@@ -300,6 +300,39 @@ TEST_F(ProcessTest, ADestroyedWatcherNeverCallsBack) {
   // The guard reaps it.
 }
 
+TEST_F(ProcessTest, WatchesTheExitOfAProcessThatIsNotItsChild) {
+  // The shell leaves `sleep` behind: an orphan, no longer this process's child.
+  auto shell = spawn_shell("sleep 0.3 & echo $! > orphan; exit 0");
+  ASSERT_TRUE(shell.is_ok());
+  ChildGuard guard(*shell);
+  ASSERT_TRUE(wait_exit(*shell, guard, false).has_value());
+  pid_t orphan = 0;
+  std::ifstream(path("orphan")) >> orphan;
+  ASSERT_GT(orphan, 0);
+  auto start = process_start_time(orphan);
+  ASSERT_TRUE(start.is_ok()) << start.status().message();
+  EXPECT_TRUE(process_alive(orphan, *start));
+  EXPECT_FALSE(process_alive(orphan, *start + 1)) << "another start time is another process";
+  bool gone = false;
+  ASSERT_TRUE(watcher_.watch_exit(orphan, [&] {
+    gone = true;
+    io_.stop();
+  }));
+  io_.run_for(std::chrono::seconds(10));
+  io_.restart();
+  EXPECT_TRUE(gone);
+  EXPECT_FALSE(process_alive(orphan, *start));
+}
+
+TEST_F(ProcessTest, WatchingTheExitOfAProcessAlreadyGoneCallsBackSoon) {
+  bool gone = false;
+  ASSERT_TRUE(watcher_.watch_exit(999999999, [&] { gone = true; }));
+  io_.run_for(std::chrono::milliseconds(100));
+  EXPECT_TRUE(gone);
+  EXPECT_FALSE(process_start_time(999999999).is_ok());
+  EXPECT_TRUE(process_start_time(::getpid()).is_ok());
+}
+
 TEST(ProcessHelpersTest, SetEnvReplacesOrAppends) {
   std::vector<std::string> env{"A=1", "AB=2"};
   set_env(env, "A", "3");
