@@ -10,21 +10,46 @@ namespace clusterctl {
 
 namespace {
 
-Status perform(bool remove, const std::string& path, const std::string& content) {
+Status remove_dir(const std::string& path) {
   std::error_code error;
-  if (remove) {
-    std::filesystem::remove_all(path, error);
-    if (error) return Status::io_error("cannot remove '" + path + "': " + error.message());
-    return Status::ok();
-  }
+  std::filesystem::remove_all(path, error);
+  if (error) return Status::io_error("cannot remove '" + path + "': " + error.message());
+  return Status::ok();
+}
+
+Status make_parent(const std::string& path) {
+  std::error_code error;
   std::filesystem::path parent = std::filesystem::path(path).parent_path();
-  if (!std::filesystem::is_directory(parent, error)) {
-    CLUSTERCTL_RETURN_IF_ERROR(make_directories(parent.string()));
-  }
-  return write_file_atomic(path, content);
+  if (std::filesystem::is_directory(parent, error)) return Status::ok();
+  return make_directories(parent.string());
 }
 
 }  // namespace
+
+// Runs a batch in order: each run of writes together (write_files_atomic:
+// two file system syncs for all of them), a removal on its own.
+std::vector<Status> CheckpointWriter::perform(const std::vector<Operation>& batch) {
+  std::vector<Status> results(batch.size());
+  size_t next = 0;
+  while (next < batch.size()) {
+    if (batch[next].remove) {
+      results[next] = remove_dir(batch[next].path);
+      ++next;
+      continue;
+    }
+    std::vector<size_t> indexes;
+    std::vector<std::pair<std::string, std::string>> files;
+    for (; next < batch.size() && !batch[next].remove; ++next) {
+      results[next] = make_parent(batch[next].path);
+      if (!results[next]) continue;
+      indexes.push_back(next);
+      files.emplace_back(batch[next].path, batch[next].content);
+    }
+    std::vector<Status> written = write_files_atomic(files);
+    for (size_t i = 0; i < indexes.size(); ++i) results[indexes[i]] = written[i];
+  }
+  return results;
+}
 
 // One thread, so that operations happen in order and never on the event loop.
 struct CheckpointWriter::Worker {
@@ -69,10 +94,7 @@ void CheckpointWriter::start_batch() {
   auto busy = std::make_shared<asio::executor_work_guard<asio::io_context::executor_type>>(
       io_.get_executor());
   asio::post(worker_->pool, [this, alive = alive_, batch, busy] {
-    auto results = std::make_shared<std::vector<Status>>();
-    for (const Operation& operation : *batch) {
-      results->push_back(perform(operation.remove, operation.path, operation.content));
-    }
+    auto results = std::make_shared<std::vector<Status>>(perform(*batch));
     asio::post(io_, [this, alive, batch, results, busy] {
       busy->reset();
       if (!*alive) return;

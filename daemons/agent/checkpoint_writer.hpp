@@ -2,8 +2,9 @@
 // the event loop.
 //
 // Operations run on one worker thread, in the order they were queued, each
-// write atomic (write, fsync, rename) and creating its directory. What queues
-// up while the worker is busy goes to it as one batch; a write queued while an
+// write atomic (write, sync, rename) and creating its directory. What queues
+// up while the worker is busy goes to it as one batch, whose writes share
+// their file system syncs (write_files_atomic); a write queued while an
 // earlier write of the same path still waits for the worker replaces that
 // write's content (the newest content is what matters), and the callbacks of
 // both run once it is stored. `done` runs on the io_context thread with the
@@ -53,6 +54,8 @@ class CheckpointWriter {
 
   void queue(Operation operation);
   void start_batch();
+  // On the worker thread.
+  static std::vector<Status> perform(const std::vector<Operation>& batch);
 
   boost::asio::io_context& io_;
   std::unique_ptr<Worker> worker_;
