@@ -41,7 +41,8 @@ expect_usage_error() {
 expect_flags_in_help() {
   local sub=$1 flag
   shift
-  run --separate-stderr "$CLUSTERCTL_BIN" "$sub" --help
+  # shellcheck disable=SC2086 # "frameworks teardown" is two words
+  run --separate-stderr "$CLUSTERCTL_BIN" $sub --help
   [ "$status" -eq 0 ]
   [[ "$output" == *"Usage: clusterctl $sub"* ]]
   for flag in "$@"; do
@@ -106,16 +107,45 @@ expect_flags_in_help() {
 @test "--help of every subcommand exits 0 and names each flag" {
   expect_flags_in_help master --listen --work-dir --allocator --plugin-dir \
     --allocation-interval --agent-ping-timeout --max-agent-ping-timeouts \
-    --max-completed-tasks --log-level
+    --max-completed-tasks --agent-reregister-timeout --agent-removal-rate-limit --log-level
   expect_flags_in_help agent --master --listen --work-dir --resources --attributes \
-    --hostname --executor-shutdown-grace --log-level
+    --hostname --registration-backoff-max --executor-shutdown-grace --recover \
+    --reconfiguration-policy --recovery-timeout --executor-reregister-timeout --log-level
   expect_flags_in_help execute --master --name --command --resources --env --shell \
-    --no-shell --role --framework-name --kill-after --timeout --log-level
+    --no-shell --role --framework-name --kill-after --timeout --checkpoint --failover-timeout \
+    --health-check-cmd --health-check-http --health-check-tcp --health-check-delay \
+    --health-check-interval --health-check-timeout --health-check-grace-period \
+    --health-check-max-failures --log-level
   local sub
   for sub in tasks agents offers frameworks; do
     expect_flags_in_help "$sub" --master --json --timeout
   done
-  expect_flags_in_help executor --agent --framework-id --executor-id --container-id --sandbox
+  expect_flags_in_help "frameworks teardown" --master --timeout
+  expect_flags_in_help executor --agent --framework-id --executor-id --container-id --sandbox \
+    --checkpoint --agent-address-file --recovery-timeout
+}
+
+@test "fault tolerance flags refuse bad values with exit 2" {
+  expect_usage_error agent --work-dir "$TEST_DIR" --recover sometimes
+  [[ "${stderr_lines[0]}" == *--recover* ]]
+  expect_usage_error agent --work-dir "$TEST_DIR" --reconfiguration-policy loose
+  expect_usage_error master --work-dir "$TEST_DIR" --agent-removal-rate-limit 10s
+  [[ "${stderr_lines[0]}" == *"N/DURATION"* ]]
+  expect_usage_error master --work-dir "$TEST_DIR" --agent-reregister-timeout forever
+  expect_usage_error execute --name x --command true --failover-timeout soon
+  expect_usage_error frameworks teardown
+  [[ "${stderr_lines[0]}" == *ID* ]]
+  expect_usage_error frameworks sideways
+}
+
+@test "frameworks teardown with the master down exits 1 with one line" {
+  local port
+  port=$(closed_port)
+  run --separate-stderr timeout 3 "$CLUSTERCTL_BIN" frameworks teardown framework-x \
+    --master "127.0.0.1:$port"
+  [ "$status" -eq 1 ]
+  [ "${#stderr_lines[@]}" -eq 1 ]
+  [[ "$stderr" == "clusterctl frameworks teardown: cannot reach master at 127.0.0.1:$port: "* ]]
 }
 
 @test "--help lists the subcommands with a description, without the hidden executor" {
