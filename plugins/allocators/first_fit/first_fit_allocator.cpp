@@ -56,7 +56,7 @@ FrameworkEntry* FirstFitAllocator::find_framework(const std::string& id) {
 }
 
 void FirstFitAllocator::handle(const AllocatorEvent& event) {
-  if (event.type == "add_agent") {
+  if (event.type == "add_agent" || event.type == "update_agent") {
     if (agents_.count(event.agent_id) == 0) agent_order_.push_back(event.agent_id);
     AgentEntry& agent = agents_[event.agent_id];
     agent.total = event.total;
