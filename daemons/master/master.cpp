@@ -7,24 +7,11 @@
 #include "core/json.hpp"
 #include "core/log.hpp"
 #include "core/plugin/plugin_library.hpp"
+#include "core/role_weights.hpp"
 #include "daemons/master/master_impl.hpp"
+#include "daemons/master/rpc_params.hpp"
 
 namespace clusterctl {
-
-namespace {
-
-// Converts the params of a request to Call, or answers the error and returns nullopt.
-template <typename Call>
-std::optional<Call> parse_params(const RpcMessage& message, RpcResponder& responder) {
-  auto call = message.params.as<Call>(message.method.c_str());
-  if (!call) {
-    responder.fail(call.status());
-    return std::nullopt;
-  }
-  return std::move(call).value();
-}
-
-}  // namespace
 
 const char* agent_state_name(AgentState state) {
   switch (state) {
@@ -47,8 +34,15 @@ StatusOr<std::unique_ptr<Master>> Master::create(asio::io_context& io, MasterOpt
   if (options.allocation_interval.count() <= 0) {
     return Status::invalid("--allocation-interval must be positive");
   }
+  if (options.offer_timeout.count() < 0)
+    return Status::invalid("--offer-timeout must not be negative");
+  for (const auto& [role, weight] : options.weights) {
+    CLUSTERCTL_RETURN_IF_ERROR(validate_weight(role, weight));
+  }
+  auto config = allocator_config(options.min_allocatable);
+  if (!config) return config.status();
   std::string plugin_dir = options.plugin_dir.empty() ? default_plugin_dir() : options.plugin_dir;
-  auto allocator = Allocator::load(options.allocator, plugin_dir);
+  auto allocator = Allocator::load(options.allocator, plugin_dir, *config);
   if (!allocator) return allocator.status();
   auto registry = Registry::open(io, options.work_dir);
   if (!registry) return registry.status();
@@ -65,7 +59,9 @@ MasterImpl::MasterImpl(asio::io_context& io, MasterOptions options,
       allocator_(std::move(allocator)),
       registry_(std::move(registry)),
       allocation_timer_(io),
-      ping_timer_(io) {}
+      ping_timer_(io),
+      batch_timer_(io),
+      offer_timer_(io) {}
 
 Status MasterImpl::start() {
   RpcHandlers handlers;
@@ -85,6 +81,7 @@ Status MasterImpl::start() {
   started_at_ = wall_seconds();
   LOG(kInfo) << "master listening on " << server_->address() << " with allocator "
              << allocator_->describe_plugin();
+  restore_allocation_config();
   start_timers();
   return Status::ok();
 }
@@ -98,6 +95,8 @@ void MasterImpl::stop() {
   stopped_ = true;
   allocation_timer_.cancel();
   ping_timer_.cancel();
+  batch_timer_.cancel();
+  offer_timer_.cancel();
   if (server_) server_->stop();
   LOG(kInfo) << "master stopped";
 }
@@ -160,6 +159,8 @@ void MasterImpl::on_request(const RpcConnectionPtr& connection, const RpcMessage
     responder.reply(pack_payload(frameworks_view()));
   } else if (method == "state.offers") {
     responder.reply(pack_payload(offers_view()));
+  } else if (on_allocation_call(message, responder)) {
+    // quota.*, weights.*, state.roles, operator.*: master_allocation_calls.cpp
   } else {
     responder.fail(Status::not_found("unknown method '" + method + "'"));
   }

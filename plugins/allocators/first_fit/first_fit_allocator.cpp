@@ -24,11 +24,17 @@ struct AgentEntry {
   Resources allocated;
 };
 
+// Declined resources are not offered again until `until`, unless more is free.
+struct Refusal {
+  int64_t until = 0;
+  Resources declined;
+};
+
 struct FrameworkEntry {
   std::string id;
   std::string role = "*";
   bool suppressed = false;
-  std::map<std::string, int64_t> refused_until;  // agent id -> now_millis
+  std::map<std::string, Refusal> refusals;  // by agent id
 };
 
 class FirstFitAllocator {
@@ -79,13 +85,14 @@ void FirstFitAllocator::handle(const AllocatorEvent& event) {
     if (agent != agents_.end()) agent->second.allocated -= event.resources;
     FrameworkEntry* framework = find_framework(event.framework_id);
     if (framework != nullptr && event.refuse_millis > 0) {
-      framework->refused_until[event.agent_id] = event.now_millis + event.refuse_millis;
+      framework->refusals[event.agent_id] = {event.now_millis + event.refuse_millis,
+                                             event.resources};
     }
   } else if (event.type == "suppress" || event.type == "revive") {
     FrameworkEntry* framework = find_framework(event.framework_id);
     if (framework == nullptr) return;
     framework->suppressed = event.type == "suppress";
-    if (!framework->suppressed) framework->refused_until.clear();
+    if (!framework->suppressed) framework->refusals.clear();
   }
   // Unknown event types are ignored, as the ABI asks.
 }
@@ -105,11 +112,14 @@ std::vector<Allocation> FirstFitAllocator::allocate(int64_t now_millis) {
     for (size_t tried = 0; tried < frameworks_.size(); ++tried) {
       FrameworkEntry& framework = frameworks_[next_framework_ % frameworks_.size()];
       next_framework_ = (next_framework_ + 1) % frameworks_.size();
-      auto refused = framework.refused_until.find(agent_id);
-      if (refused != framework.refused_until.end() && refused->second > now_millis) continue;
       if (framework.suppressed) continue;
       Resources offered = available.allocatable_to(framework.role);
       if (!worth_offering(offered)) continue;
+      auto refused = framework.refusals.find(agent_id);
+      if (refused != framework.refusals.end() && refused->second.until > now_millis &&
+          refused->second.declined.contains(offered)) {
+        continue;
+      }
       agent.allocated += offered;
       allocations.push_back({framework.id, agent_id, framework.role, offered});
       break;
