@@ -25,6 +25,12 @@ void add_list_flags(CLI::App& app, ListOptions& options, const std::string& what
 StatusOr<RpcValue> query_master(const std::string& command, const std::string& method,
                                 const ListOptions& options);
 
+// Connects to the master and calls `method` with `params`. On failure, prints
+// one line: why the master cannot be reached, or the master's own reason for
+// refusing the call ("clusterctl quota: role x has no quota").
+StatusOr<RpcValue> call_master(const std::string& command, const std::string& method,
+                               const Payload& params, const ListOptions& options);
+
 // Writes the value as pretty JSON and a newline to stdout.
 void print_json(const RpcValue& value);
 // Writes the table, or `empty_text` (e.g. "No tasks.") when it has no rows.
