@@ -15,6 +15,12 @@ void add_list_flags(CLI::App& app, ListOptions& options, const std::string& what
                     "Give up when the master has not answered by then");
 }
 
+void add_client_flags(CLI::App& app, ListOptions& options) {
+  add_master_flag(app, options.master);
+  add_duration_flag(app, "--timeout", options.timeout,
+                    "Give up when the master has not answered by then");
+}
+
 namespace {
 
 StatusOr<BlockingRpcClient> connect_master(const std::string& command, const ListOptions& options) {

@@ -40,19 +40,9 @@ CLI::Validator quantities_validator() {
   });
 }
 
-CLI::App* add_action(CLI::App& app, const std::string& name, const std::string& help,
-                     std::shared_ptr<QuotaOptions> options, QuotaOptions::Action action) {
-  CLI::App* sub = app.add_subcommand(name, help);
-  add_master_flag(*sub, options->master);
-  add_duration_flag(*sub, "--timeout", options->timeout,
-                    "Give up when the master has not answered by then");
-  sub->callback([options, action] {
-    QuotaOptions chosen = *options;
-    chosen.action = action;
-    int code = run_quota(chosen);
-    if (code != 0) throw CLI::RuntimeError(code);
-  });
-  return sub;
+// The action of `quota ACTION`.
+std::function<void(QuotaOptions&)> action(QuotaOptions::Action action) {
+  return [action](QuotaOptions& options) { options.action = action; };
 }
 
 }  // namespace
@@ -61,7 +51,7 @@ void setup_quota(CLI::App& app) {
   auto options = std::make_shared<QuotaOptions>();
   app.require_subcommand(1);
   CLI::App* set = add_action(app, "set", "Set the quota of a role (replacing its quota)", options,
-                             QuotaOptions::Action::kSet);
+                             action(QuotaOptions::Action::kSet), &run_quota);
   set->add_option("role", options->role, "The role, e.g. analytics or eng/ml")
       ->type_name("ROLE")
       ->required()
@@ -77,14 +67,14 @@ void setup_quota(CLI::App& app) {
   set->add_flag("--force", options->force,
                 "Set it even if the cluster cannot meet the guarantees now");
   CLI::App* get = add_action(app, "get", "Show quotas: guarantee, limit and what is consumed",
-                             options, QuotaOptions::Action::kGet);
+                             options, action(QuotaOptions::Action::kGet), &run_quota);
   get->add_option("role", options->role, "Only this role's quota")
       ->type_name("ROLE")
       ->check(role_validator());
   get->add_flag("--json", options->json,
                 "Print JSON ({\"quotas\": [...]}, stable field names), not a table");
   CLI::App* remove = add_action(app, "remove", "Remove the quota of a role", options,
-                                QuotaOptions::Action::kRemove);
+                                action(QuotaOptions::Action::kRemove), &run_quota);
   remove->add_option("role", options->role, "The role")
       ->type_name("ROLE")
       ->required()

@@ -29,9 +29,7 @@ Status check_reserved_resources(const std::string& text) {
 void setup(CLI::App& app, bool unreserve) {
   auto options = std::make_shared<ReserveOptions>();
   options->unreserve = unreserve;
-  add_master_flag(app, options->master);
-  add_duration_flag(app, "--timeout", options->timeout,
-                    "Give up when the master has not answered by then");
+  add_client_flags(app, *options);
   app.add_option("agent", options->agent_id, "The agent's id (see 'clusterctl agents')")
       ->type_name("AGENT")
       ->required();

@@ -21,19 +21,9 @@ Table weights_table(const WeightsReply& reply) {
   return table;
 }
 
-CLI::App* add_action(CLI::App& app, const std::string& name, const std::string& help,
-                     std::shared_ptr<WeightsOptions> options, bool set) {
-  CLI::App* sub = app.add_subcommand(name, help);
-  add_master_flag(*sub, options->master);
-  add_duration_flag(*sub, "--timeout", options->timeout,
-                    "Give up when the master has not answered by then");
-  sub->callback([options, set] {
-    WeightsOptions chosen = *options;
-    chosen.set = set;
-    int code = run_weights(chosen);
-    if (code != 0) throw CLI::RuntimeError(code);
-  });
-  return sub;
+// Whether `weights ACTION` sets weights.
+std::function<void(WeightsOptions&)> setting(bool set) {
+  return [set](WeightsOptions& options) { options.set = set; };
 }
 
 }  // namespace
@@ -41,15 +31,15 @@ CLI::App* add_action(CLI::App& app, const std::string& name, const std::string& 
 void setup_weights(CLI::App& app) {
   auto options = std::make_shared<WeightsOptions>();
   app.require_subcommand(1);
-  CLI::App* set =
-      add_action(app, "set", "Set role weights, e.g. analytics=3,batch=1", options, true);
+  CLI::App* set = add_action(app, "set", "Set role weights, e.g. analytics=3,batch=1", options,
+                             setting(true), &run_weights);
   set->add_option("weights", options->weights,
                   "ROLE=WEIGHT pairs, comma-separated or one per argument")
       ->type_name("ROLE=WEIGHT")
       ->required()
       ->check(make_validator([](const std::string& text) { return parse_weights(text).status(); }));
-  CLI::App* get =
-      add_action(app, "get", "Show the role weights (roles not listed weigh 1)", options, false);
+  CLI::App* get = add_action(app, "get", "Show the role weights (roles not listed weigh 1)",
+                             options, setting(false), &run_weights);
   get->add_flag("--json", options->json,
                 "Print JSON ({\"weights\": [...]}, stable field names), not a table");
 }

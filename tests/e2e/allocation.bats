@@ -5,18 +5,10 @@
 bats_require_minimum_version 1.5.0
 
 load helpers
-
-FRAMEWORK_CLIENT=$BATS_TEST_DIRNAME/framework_client.py
+load allocation_helpers
 
 setup() { setup_work_dir; }
 teardown() { teardown_work_dir; }
-
-# start_holder NAME ROLE: a scheduler in ROLE that keeps every offer unanswered.
-start_holder() {
-  "$PYTHON" "$FRAMEWORK_CLIENT" "$MASTER" hold "$2" 300 >"$TEST_DIR/$1.log" 2>&1 &
-  STARTED_PIDS+=($!)
-  wait_for "framework $1 to subscribe" 10 grep -q subscribed "$TEST_DIR/$1.log"
-}
 
 # offered ROLE NAME: the amount of NAME offered to ROLE now, summed ("3", "1.5").
 offered() {

@@ -5,6 +5,7 @@
 bats_require_minimum_version 1.5.0
 
 load helpers
+load allocation_helpers
 
 setup() {
   setup_work_dir
@@ -99,12 +100,7 @@ print(\"ok\")'"
   "$CLUSTERCTL_BIN" quota set analytics --guarantee 'cpus:2' --limit 'cpus:4'
   local before
   before=$(quotas_json)
-  kill -TERM "$MASTER_PID"
-  wait "$MASTER_PID" || true
-  "$CLUSTERCTL_BIN" master --listen "$MASTER" --work-dir "$TEST_DIR/master" \
-    >>"$TEST_DIR/master.log" 2>&1 &
-  MASTER_PID=$!
-  STARTED_PIDS+=("$MASTER_PID")
+  restart_master
   wait_for "the master to answer" 10 "$CLUSTERCTL_BIN" quota get
   [ "$(quotas_json)" = "$before" ]
 }

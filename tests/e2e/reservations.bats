@@ -6,17 +6,10 @@
 bats_require_minimum_version 1.5.0
 
 load helpers
-
-FRAMEWORK_CLIENT=$BATS_TEST_DIRNAME/framework_client.py
+load allocation_helpers
 
 setup() { setup_work_dir; }
 teardown() { teardown_work_dir; }
-
-start_holder() {
-  "$PYTHON" "$FRAMEWORK_CLIENT" "$MASTER" hold "$2" 300 >"$TEST_DIR/$1.log" 2>&1 &
-  STARTED_PIDS+=($!)
-  wait_for "framework $1 to subscribe" 10 grep -q subscribed "$TEST_DIR/$1.log"
-}
 
 # offer_of ROLE: the resources offered to ROLE, as text ("cpus:2;mem:1024").
 offer_of() {
@@ -30,15 +23,6 @@ agent_id() { "$CLUSTERCTL_BIN" agents --json | json_get "d['agents'][0]['id']"; 
 # agent_total NAME: the agent's total of NAME ("cpus(analytics)"), or 0.
 agent_total() {
   "$CLUSTERCTL_BIN" agents --json | json_get "'%g' % d['agents'][0]['resources']['total'].get('$1', 0)"
-}
-
-restart_master() {
-  kill -TERM "$MASTER_PID"
-  wait "$MASTER_PID" || true
-  "$CLUSTERCTL_BIN" master --listen "$MASTER" --work-dir "$TEST_DIR/master" \
-    >>"$TEST_DIR/master.log" 2>&1 &
-  MASTER_PID=$!
-  STARTED_PIDS+=("$MASTER_PID")
 }
 
 @test "static reservations are offered only to their role and its sub-roles" {

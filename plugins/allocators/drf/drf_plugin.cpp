@@ -1,24 +1,17 @@
 // allocator_drf.so: the DRF allocator (drf_allocator.hpp) behind the plugin
 // ABI of include/clusterctl/allocator.h. Events arrive as msgpack maps; a
 // cycle's grants are packed straight from the allocator's compact form.
-#include <cstring>
-#include <exception>
 #include <stdexcept>
 
 #include "clusterctl/allocator.h"
 #include "core/allocator_events.hpp"
+#include "plugins/allocators/abi_guard.hpp"
 #include "plugins/allocators/drf/drf_allocator.hpp"
 
 namespace clusterctl::drf {
 namespace {
 
 using Packer = msgpack::packer<msgpack::sbuffer>;
-
-void copy_error(const char* message, char* error, size_t error_size) {
-  if (error_size == 0) return;
-  std::strncpy(error, message, error_size - 1);
-  error[error_size - 1] = '\0';
-}
 
 void check_roles(const std::vector<std::string>& roles) {
   for (const std::string& role : roles) {
@@ -142,21 +135,21 @@ void pack_description(Packer& packer, const DrfAllocator& allocator) {
 // ---- The C functions ----
 
 void* create(const char* config, size_t config_size, char* error, size_t error_size) {
-  try {
+  DrfAllocator* instance = nullptr;
+  guarded(error, error_size, [&] {
     AllocatorConfig parsed;
     if (config_size > 0) msgpack::unpack(config, config_size).get().convert(parsed);
     DrfOptions options;
     for (const std::string& text : parsed.min_allocatable) {
       auto alternative = Resources::parse(text);
-      if (!alternative)
+      if (!alternative) {
         throw std::invalid_argument("min_allocatable: " + alternative.status().message());
+      }
       options.min_allocatable.push_back(*alternative);
     }
-    return new DrfAllocator(std::move(options));
-  } catch (const std::exception& e) {
-    copy_error(e.what(), error, error_size);
-    return nullptr;
-  }
+    instance = new DrfAllocator(std::move(options));
+  });
+  return instance;
 }
 
 void destroy(void* instance) {
@@ -164,46 +157,33 @@ void destroy(void* instance) {
 }
 
 int handle_event(void* instance, const char* bytes, size_t size, char* error, size_t error_size) {
-  try {
-    msgpack::object_handle object = msgpack::unpack(bytes, size);
+  return guarded(error, error_size, [&] {
     AllocatorEvent event;
-    object.get().convert(event);
+    msgpack::unpack(bytes, size).get().convert(event);
     handle(*static_cast<DrfAllocator*>(instance), event);
-    return 0;
-  } catch (const std::exception& e) {
-    copy_error(e.what(), error, error_size);
-    return 1;
-  }
+  });
 }
 
 int allocate(void* instance, int64_t now_millis, clusterctl_write_fn write, void* context,
              char* error, size_t error_size) {
-  try {
+  return guarded(error, error_size, [&] {
     auto& allocator = *static_cast<DrfAllocator*>(instance);
     const std::vector<Grant>& grants = allocator.allocate(now_millis);
     msgpack::sbuffer buffer(64 + grants.size() * 96);
     Packer packer(buffer);
     pack_grants(packer, allocator, grants);
     write(context, buffer.data(), buffer.size());
-    return 0;
-  } catch (const std::exception& e) {
-    copy_error(e.what(), error, error_size);
-    return 1;
-  }
+  });
 }
 
 int describe(void* instance, clusterctl_write_fn write, void* context, char* error,
              size_t error_size) {
-  try {
+  return guarded(error, error_size, [&] {
     msgpack::sbuffer buffer;
     Packer packer(buffer);
     pack_description(packer, *static_cast<DrfAllocator*>(instance));
     write(context, buffer.data(), buffer.size());
-    return 0;
-  } catch (const std::exception& e) {
-    copy_error(e.what(), error, error_size);
-    return 1;
-  }
+  });
 }
 
 const clusterctl_allocator_functions kFunctions = {handle_event, allocate, describe};

@@ -3,14 +3,13 @@
 // framework in round-robin order that has not refused that agent and is not
 // suppressed. No fairness, no quota: the DRF allocator does that. It exists to
 // prove the allocator plugin interface can carry a second implementation.
-#include <cstring>
-#include <exception>
 #include <map>
 #include <string>
 #include <vector>
 
 #include "clusterctl/allocator.h"
 #include "core/allocator_events.hpp"
+#include "plugins/allocators/abi_guard.hpp"
 
 namespace clusterctl {
 namespace {
@@ -128,19 +127,10 @@ std::vector<Allocation> FirstFitAllocator::allocate(int64_t now_millis) {
   return allocations;
 }
 
-void copy_error(const char* message, char* error, size_t error_size) {
-  if (error_size == 0) return;
-  std::strncpy(error, message, error_size - 1);
-  error[error_size - 1] = '\0';
-}
-
 void* create(const char*, size_t, char* error, size_t error_size) {
-  try {
-    return new FirstFitAllocator();
-  } catch (const std::exception& e) {
-    copy_error(e.what(), error, error_size);
-    return nullptr;
-  }
+  FirstFitAllocator* instance = nullptr;
+  guarded(error, error_size, [&] { instance = new FirstFitAllocator(); });
+  return instance;
 }
 
 void destroy(void* instance) {
@@ -148,46 +138,33 @@ void destroy(void* instance) {
 }
 
 int handle_event(void* instance, const char* bytes, size_t size, char* error, size_t error_size) {
-  try {
-    msgpack::object_handle handle = msgpack::unpack(bytes, size);
+  return guarded(error, error_size, [&] {
     AllocatorEvent event;
-    handle.get().convert(event);
+    msgpack::unpack(bytes, size).get().convert(event);
     static_cast<FirstFitAllocator*>(instance)->handle(event);
-    return 0;
-  } catch (const std::exception& e) {
-    copy_error(e.what(), error, error_size);
-    return 1;
-  }
+  });
 }
 
 int allocate(void* instance, int64_t now_millis, clusterctl_write_fn write, void* context,
              char* error, size_t error_size) {
-  try {
+  return guarded(error, error_size, [&] {
     auto allocations = static_cast<FirstFitAllocator*>(instance)->allocate(now_millis);
     msgpack::sbuffer buffer;
     msgpack::pack(buffer, allocations);
     write(context, buffer.data(), buffer.size());
-    return 0;
-  } catch (const std::exception& e) {
-    copy_error(e.what(), error, error_size);
-    return 1;
-  }
+  });
 }
 
 int describe(void* instance, clusterctl_write_fn write, void* context, char* error,
              size_t error_size) {
-  try {
+  return guarded(error, error_size, [&] {
     auto* allocator = static_cast<FirstFitAllocator*>(instance);
     std::map<std::string, uint64_t> state = {{"agents", allocator->agent_count()},
                                              {"frameworks", allocator->framework_count()}};
     msgpack::sbuffer buffer;
     msgpack::pack(buffer, state);
     write(context, buffer.data(), buffer.size());
-    return 0;
-  } catch (const std::exception& e) {
-    copy_error(e.what(), error, error_size);
-    return 1;
-  }
+  });
 }
 
 const clusterctl_allocator_functions kFunctions = {handle_event, allocate, describe};
