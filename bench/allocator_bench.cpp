@@ -75,6 +75,7 @@ struct Held {
 struct CycleFigures {
   int agents = 0;
   int frameworks = 0;
+  bool quotas = false;  // each of the ten parent roles has a guarantee and a limit
   double full_millis = 0;
   size_t full_offers = 0;
   double steady_millis = 0;      // mean of the measured steady cycles
@@ -86,10 +87,16 @@ struct CycleFigures {
 constexpr int kWarmRounds = 3;
 constexpr int kMeasuredRounds = 5;
 
-CycleFigures run_in_process(int agents, int frameworks) {
-  CycleFigures figures{agents, frameworks};
+CycleFigures run_in_process(int agents, int frameworks, bool quotas = false) {
+  CycleFigures figures{agents, frameworks, quotas};
   drf::DrfAllocator allocator(drf_options());
   for (int i = 0; i < agents; ++i) allocator.add_agent(agent_name(i), agent_resources(), {});
+  // A twentieth of the cluster guaranteed to each group, at most a fifth of it.
+  for (int group = 0; quotas && group < 10; ++group) {
+    allocator.set_quota("group" + std::to_string(group),
+                        *Resources::parse("cpus:" + std::to_string(agents * 32 / 20)),
+                        *Resources::parse("cpus:" + std::to_string(agents * 32 / 5)));
+  }
   for (int j = 0; j < frameworks; ++j) allocator.add_framework(framework_name(j), {role_of(j)});
   auto collect = [&](const std::vector<drf::Grant>& grants) {
     std::vector<Held> held;
@@ -180,9 +187,9 @@ void print_cycles(const char* title, const std::vector<CycleFigures>& rows) {
       "offers | declines applied ms |\n");
   std::printf("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
   for (const CycleFigures& row : rows) {
-    std::printf("| %d | %d | %.1f | %zu | %.1f / %.1f | %zu | %.1f |\n", row.agents, row.frameworks,
-                row.full_millis, row.full_offers, row.steady_millis, row.steady_max_millis,
-                row.steady_offers, row.events_millis);
+    std::printf("| %d | %d%s | %.1f | %zu | %.1f / %.1f | %zu | %.1f |\n", row.agents,
+                row.frameworks, row.quotas ? " (10 quotas)" : "", row.full_millis, row.full_offers,
+                row.steady_millis, row.steady_max_millis, row.steady_offers, row.events_millis);
     std::fflush(stdout);
   }
 }
@@ -229,6 +236,7 @@ int main(int argc, char** argv) {
     for (int frameworks : {10, 100, 1000}) rows.push_back(run_in_process(agents, frameworks));
     if (agents == 50000) rows.push_back(run_in_process(agents, 200));
   }
+  rows.push_back(run_in_process(10000, 1000, true));
   print_cycles("Allocation cycle, DRF allocator in-process", rows);
   std::vector<CycleFigures> abi_rows;
   abi_rows.push_back(run_through_abi(10000, 1000));
