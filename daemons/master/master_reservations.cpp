@@ -9,23 +9,11 @@
 
 #include "core/log.hpp"
 #include "daemons/master/master_impl.hpp"
+#include "daemons/master/offer_operations.hpp"
 
 namespace clusterctl {
 
 namespace {
-
-Status check_reservation(const Resources& resources) {
-  if (resources.empty()) {
-    return Status::invalid("no resources given; write them with a role, e.g. cpus(analytics):1");
-  }
-  for (const Resource& resource : resources.items()) {
-    if (resource.role == "*") {
-      return Status::invalid("'" + resource.to_string() + "' names no role; write e.g. " +
-                             resource.name + "(analytics)");
-    }
-  }
-  return Status::ok();
-}
 
 // The agent's own resources with `dynamic` reservations taken from its unreserved ones.
 StatusOr<Resources> apply_reservations(const Resources& own, const Resources& dynamic) {
@@ -157,49 +145,18 @@ void MasterImpl::accept_with_operations(const std::string& framework_id,
                                         const std::string& agent_id, const std::string& role,
                                         const Resources& offered, const AcceptCall& call,
                                         RpcResponder responder) {
-  Resources converted = offered;
-  Resources added;
-  Resources removed;
-  Status valid;
-  for (const OfferOperation& operation : call.operations) {
-    valid = check_reservation(operation.resources);
-    for (const Resource& resource : operation.resources.items()) {
-      if (valid && resource.role != role) {
-        valid = Status::invalid("a framework holding an offer in role " + role +
-                                " can reserve and unreserve only for " + role + ", not '" +
-                                resource.to_string() + "'");
-      }
-    }
-    Resources unreserved = operation.resources.with_role("*");
-    if (!valid) {
-    } else if (operation.type == "reserve") {
-      if (!converted.contains(unreserved)) {
-        valid = Status::invalid("cannot reserve " + operation.resources.to_string() +
-                                ": the offers hold only " + converted.to_string());
-      }
-      converted = converted - unreserved + operation.resources;
-      added += operation.resources;
-    } else if (operation.type == "unreserve") {
-      Resources dynamic = reservations_.count(agent_id) ? reservations_.at(agent_id) : Resources();
-      if (!converted.contains(operation.resources) ||
-          !(dynamic + added - removed).contains(operation.resources)) {
-        valid = Status::invalid("cannot unreserve " + operation.resources.to_string() +
-                                ": the offers hold no such dynamic reservation");
-      }
-      converted = converted - operation.resources + unreserved;
-      removed += operation.resources;
-    } else {
-      valid =
-          Status::invalid("unknown operation '" + operation.type + "': use reserve or unreserve");
-    }
-    if (!valid) break;
-  }
-  if (!valid) {
+  const Resources& dynamic =
+      reservations_.count(agent_id) ? reservations_.at(agent_id) : Resources();
+  auto conversion = apply_offer_operations(offered, role, dynamic, call.operations);
+  if (!conversion) {
     report(allocator_->recover(framework_id, agent_id, role, offered, 0, monotonic_millis()));
     schedule_allocation();
-    responder.fail(valid);
+    responder.fail(conversion.status());
     return;
   }
+  Resources converted = conversion->resources;
+  Resources added = conversion->reserved;
+  Resources removed = conversion->unreserved;
   auto accepting = accepting_.emplace(agent_id, FrameworkAllocation{framework_id, converted, role});
   change_reservations(agent_id, added, removed);
   auto reply = std::make_shared<RpcResponder>(std::move(responder));
