@@ -1,8 +1,10 @@
 // allocator_first_fit.so: the simplest allocator. Each cycle walks the agents
 // in registration order and offers everything free on an agent to the next
-// framework in round-robin order that has not refused that agent and is not
-// suppressed. No fairness, no quota: the DRF allocator does that. It exists to
-// prove the allocator plugin interface can carry a second implementation.
+// framework in round-robin order that has not refused that much there and is
+// not suppressed. No fairness, quotas, weights or per-role suppression (those
+// events are ignored), and a fixed minimum instead of min_allocatable: the DRF
+// allocator does all that. It exists to prove the allocator plugin interface
+// can carry a second implementation.
 #include <map>
 #include <string>
 #include <vector>
