@@ -23,8 +23,9 @@ constexpr Duration kCallTimeout{10000};
 constexpr Duration kPatience{2000};
 // Extra time, after the kill grace period, for the KILLED update to arrive.
 constexpr Duration kKillConfirmSlack{5000};
-constexpr double kRefuseBeforePlacement = 5;
-constexpr double kRefuseAfterPlacement = 30;
+// What execute cannot use it declines for long: a filter hides only offers
+// no larger than the declined one, so an agent that frees more shows again.
+constexpr double kRefuseSeconds = 3600;
 // How long execute tries to get its master back, at least.
 constexpr Duration kMinReconnectTime{30000};
 constexpr Duration kMaxReconnectBackoff{2000};
@@ -257,9 +258,7 @@ class CommandScheduler {
       }
     }
     if (!declined.empty()) {
-      DeclineCall call{
-          framework_id_, declined,
-          Filters{phase_ == Phase::kPlaced ? kRefuseAfterPlacement : kRefuseBeforePlacement}};
+      DeclineCall call{framework_id_, declined, Filters{kRefuseSeconds}};
       call_and_log("framework.decline", pack_payload(call));
     }
     if (looking()) say_waiting();
@@ -295,7 +294,7 @@ class CommandScheduler {
     task.command = options_.command;
     task.kill_grace_millis = options_.kill_after.count();
     task.health_check = options_.health_check;
-    AcceptCall call{framework_id_, {offer.id}, {task}, Filters{kRefuseBeforePlacement}};
+    AcceptCall call{framework_id_, {offer.id}, {task}, Filters{kRefuseSeconds}};
     LOG(kInfo) << "accepting offer " << offer.id << " for task " << task_id_;
     connection_->call("framework.accept", pack_payload(call), kCallTimeout,
                       [this](StatusOr<RpcValue> reply) { on_accepted(std::move(reply)); });

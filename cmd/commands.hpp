@@ -47,7 +47,8 @@ struct ExecutorOptions {
   Duration recovery_timeout{15 * 60 * 1000};
 };
 
-// tasks, agents, offers and frameworks: read-only listings.
+// tasks, agents, offers, frameworks and roles: read-only listings; the base
+// of the other client subcommands' options.
 struct ListOptions {
   std::string master;  // default: $CLUSTERCTL_MASTER, then 127.0.0.1:5050
   bool json = false;
@@ -57,12 +58,34 @@ using TasksOptions = ListOptions;
 using AgentsOptions = ListOptions;
 using OffersOptions = ListOptions;
 using FrameworksOptions = ListOptions;
+using RolesOptions = ListOptions;
 
-// frameworks teardown ID
-struct TeardownOptions {
-  std::string master;
+// quota set|get|remove.
+struct QuotaOptions : ListOptions {
+  enum class Action { kSet, kGet, kRemove };
+  Action action = Action::kGet;
+  std::string role;       // kGet: empty for every quota
+  std::string guarantee;  // kSet: resources text, checked while parsing
+  std::string limit;
+  bool force = false;
+};
+
+// weights set|get.
+struct WeightsOptions : ListOptions {
+  bool set = false;
+  std::vector<std::string> weights;  // "ROLE=WEIGHT[,ROLE=WEIGHT]", checked while parsing
+};
+
+// reserve and unreserve.
+struct ReserveOptions : ListOptions {
+  bool unreserve = false;
+  std::string agent_id;
+  std::string resources;  // with roles: "cpus(analytics):1"
+};
+
+// frameworks teardown ID.
+struct TeardownOptions : ListOptions {
   std::string framework_id;
-  Duration timeout{10000};
 };
 
 struct ExecuteOptions {
@@ -98,6 +121,11 @@ void setup_tasks(CLI::App& app);
 void setup_agents(CLI::App& app);
 void setup_offers(CLI::App& app);
 void setup_frameworks(CLI::App& app);
+void setup_quota(CLI::App& app);
+void setup_weights(CLI::App& app);
+void setup_roles(CLI::App& app);
+void setup_reserve(CLI::App& app);
+void setup_unreserve(CLI::App& app);
 
 int run_master(const MasterOptions& options);
 int run_agent(const AgentOptions& options);
@@ -108,5 +136,9 @@ int run_agents(const AgentsOptions& options);
 int run_offers(const OffersOptions& options);
 int run_frameworks(const FrameworksOptions& options);
 int run_teardown(const TeardownOptions& options);
+int run_quota(const QuotaOptions& options);
+int run_weights(const WeightsOptions& options);
+int run_roles(const RolesOptions& options);
+int run_reserve(const ReserveOptions& options);  // also unreserve
 
 }  // namespace clusterctl::cmd

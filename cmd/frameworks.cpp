@@ -22,25 +22,20 @@ Table frameworks_table(const FrameworksReply& reply) {
   return table;
 }
 
-void setup_teardown(CLI::App& app) {
-  auto options = std::make_shared<TeardownOptions>();
-  add_master_flag(app, options->master);
-  app.add_option("ID", options->framework_id, "The framework's id (see 'clusterctl frameworks')")
-      ->required();
-  add_duration_flag(app, "--timeout", options->timeout,
-                    "Give up when the master has not answered by then");
-  app.footer(
-      "Kills the framework's tasks, rescinds its offers and refuses its scheduler from then on.");
-  set_run(app, options, &run_teardown);
-}
-
 }  // namespace
 
 void setup_frameworks(CLI::App& app) {
   auto options = std::make_shared<FrameworksOptions>();
   add_list_flags(app, *options, "frameworks");
-  setup_teardown(*app.add_subcommand(
-      "teardown", "Tear down a framework: kill its tasks and refuse its scheduler"));
+  auto teardown = std::make_shared<TeardownOptions>();
+  CLI::App* action =
+      add_action<TeardownOptions>(app, "teardown",
+                                  "Tear down a framework: kill its tasks and refuse its scheduler",
+                                  teardown, [](TeardownOptions&) {}, &run_teardown);
+  action->add_option("ID", teardown->framework_id, "The framework's id (see 'clusterctl frameworks')")
+      ->required();
+  action->footer(
+      "Kills the framework's tasks, rescinds its offers and refuses its scheduler from then on.");
   app.require_subcommand(0, 1);
   // Runs after the subcommand's own callback: list only without one.
   CLI::App* self = &app;
@@ -56,10 +51,8 @@ int run_frameworks(const FrameworksOptions& options) {
 }
 
 int run_teardown(const TeardownOptions& options) {
-  StatusOr<RpcValue> reply =
-      call_master("frameworks teardown", "framework.teardown",
-                  pack_payload(FrameworkCall{options.framework_id}), options.master,
-                  options.timeout);
+  StatusOr<RpcValue> reply = call_master(
+      "frameworks", "framework.teardown", pack_payload(FrameworkCall{options.framework_id}), options);
   if (!reply) return 1;
   std::cout << "framework " << options.framework_id << " torn down\n";
   return 0;

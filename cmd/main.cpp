@@ -47,6 +47,13 @@ constexpr Subcommand kSubcommands[] = {
     {"offers", "List the offers the master has made and frameworks still hold", setup_offers,
      false},
     {"frameworks", "List the frameworks subscribed to the master", setup_frameworks, false},
+    {"quota", "Set, show or remove the quota (guarantee and limit) of a role", setup_quota, false},
+    {"weights", "Set or show role weights, which scale the roles' fair shares", setup_weights,
+     false},
+    {"roles", "List the roles with weight, quota, allocation, reservations and frameworks",
+     setup_roles, false},
+    {"reserve", "Reserve an agent's unreserved resources for a role", setup_reserve, false},
+    {"unreserve", "Give back resources reserved with 'clusterctl reserve'", setup_unreserve, false},
     {"executor", "The built-in command executor, started by agents for each task", setup_executor,
      true},
 };

@@ -6,6 +6,8 @@
 #include "cmd/flags.hpp"
 #include "core/asio.hpp"
 #include "core/rate_limiter.hpp"
+#include "core/role_weights.hpp"
+#include "daemons/master/allocator.hpp"
 #include "daemons/master/master.hpp"
 
 namespace clusterctl::cmd {
@@ -30,6 +32,19 @@ void setup_master(CLI::App& app) {
       ->type_name("DIR");
   add_duration_flag(app, "--allocation-interval", daemon.allocation_interval,
                     "How often free resources are offered again");
+  app.add_option_function<std::string>(
+         "--weights", [&daemon](const std::string& text) { daemon.weights = *parse_weights(text); },
+         "Role weights, 'analytics=3,batch=1' (those set with 'clusterctl weights' win)")
+      ->type_name("ROLE=WEIGHT,...")
+      ->check(make_validator([](const std::string& text) { return parse_weights(text).status(); }));
+  app.add_option("--min-allocatable", daemon.min_allocatable,
+                 "Offer only what holds all of one alternative: 'cpus:0.01|mem:32'")
+      ->type_name("RESOURCES|...")
+      ->capture_default_str()
+      ->check(
+          make_validator([](const std::string& text) { return allocator_config(text).status(); }));
+  add_duration_flag(app, "--offer-timeout", daemon.offer_timeout,
+                    "Rescind offers unanswered for this long and offer them again (0s: never)");
   add_duration_flag(app, "--agent-ping-timeout", daemon.agent_ping_timeout,
                     "Ping agents this often; an unanswered ping times out after it");
   app.add_option("--max-agent-ping-timeouts", daemon.max_agent_ping_timeouts,

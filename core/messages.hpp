@@ -119,13 +119,24 @@ struct Filters {
   MSGPACK_DEFINE_MAP(refuse_seconds);
 };
 
+// An operation on offered resources, applied before the tasks of an accept
+// are launched: "reserve" turns unreserved resources into ones reserved for
+// the role they name ("cpus(ops):1"); "unreserve" turns dynamically reserved
+// ones back. Reservations are kept in the master's registry.
+struct OfferOperation {
+  std::string type;
+  Resources resources;
+  MSGPACK_DEFINE_MAP(type, resources);
+};
+
 // framework.accept: launch tasks on the resources of offers on one agent.
 struct AcceptCall {
   std::string framework_id;
   std::vector<std::string> offer_ids;
   std::vector<TaskInfo> tasks;
   Filters filters;  // for what is left unused
-  MSGPACK_DEFINE_MAP(framework_id, offer_ids, tasks, filters);
+  std::vector<OfferOperation> operations = {};
+  MSGPACK_DEFINE_MAP(framework_id, offer_ids, tasks, filters, operations);
 };
 
 struct DeclineCall {
@@ -245,7 +256,8 @@ struct RescindNotice {
 // framework.suppress / framework.revive.
 struct FrameworkCall {
   std::string framework_id;
-  MSGPACK_DEFINE_MAP(framework_id);
+  std::vector<std::string> roles = {};  // empty: all of the framework's roles
+  MSGPACK_DEFINE_MAP(framework_id, roles);
 };
 
 }  // namespace clusterctl

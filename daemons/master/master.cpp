@@ -7,22 +7,13 @@
 #include "core/json.hpp"
 #include "core/log.hpp"
 #include "core/plugin/plugin_library.hpp"
+#include "core/role_weights.hpp"
 #include "daemons/master/master_impl.hpp"
+#include "daemons/master/rpc_params.hpp"
 
 namespace clusterctl {
 
 namespace {
-
-// Converts the params of a request to Call, or answers the error and returns nullopt.
-template <typename Call>
-std::optional<Call> parse_params(const RpcMessage& message, RpcResponder& responder) {
-  auto call = message.params.as<Call>(message.method.c_str());
-  if (!call) {
-    responder.fail(call.status());
-    return std::nullopt;
-  }
-  return std::move(call).value();
-}
 
 // --agent-removal-rate-limit, checked by Master::create; empty: no limit.
 std::optional<RateLimit> removal_rate_limit(const std::string& text) {
@@ -63,8 +54,15 @@ StatusOr<std::unique_ptr<Master>> Master::create(asio::io_context& io, MasterOpt
     auto limit = parse_rate_limit(options.agent_removal_rate_limit);
     if (!limit) return Status::invalid("--agent-removal-rate-limit: " + limit.status().message());
   }
+  if (options.offer_timeout.count() < 0)
+    return Status::invalid("--offer-timeout must not be negative");
+  for (const auto& [role, weight] : options.weights) {
+    CLUSTERCTL_RETURN_IF_ERROR(validate_weight(role, weight));
+  }
+  auto config = allocator_config(options.min_allocatable);
+  if (!config) return config.status();
   std::string plugin_dir = options.plugin_dir.empty() ? default_plugin_dir() : options.plugin_dir;
-  auto allocator = Allocator::load(options.allocator, plugin_dir);
+  auto allocator = Allocator::load(options.allocator, plugin_dir, *config);
   if (!allocator) return allocator.status();
   auto registry = Registry::open(io, options.work_dir);
   if (!registry) return registry.status();
@@ -83,7 +81,9 @@ MasterImpl::MasterImpl(asio::io_context& io, MasterOptions options,
       allocation_timer_(io),
       ping_timer_(io),
       reregister_timer_(io),
-      removal_limiter_(io, removal_rate_limit(options_.agent_removal_rate_limit)) {}
+      removal_limiter_(io, removal_rate_limit(options_.agent_removal_rate_limit)),
+      batch_timer_(io),
+      offer_timer_(io) {}
 
 Status MasterImpl::start() {
   RpcHandlers handlers;
@@ -103,6 +103,7 @@ Status MasterImpl::start() {
   started_at_ = wall_seconds();
   LOG(kInfo) << "master listening on " << server_->address() << " with allocator "
              << allocator_->describe_plugin();
+  restore_allocation_config();
   recover_from_registry();
   start_timers();
   return Status::ok();
@@ -119,6 +120,8 @@ void MasterImpl::stop() {
   ping_timer_.cancel();
   reregister_timer_.cancel();
   failover_timers_.clear();
+  batch_timer_.cancel();
+  offer_timer_.cancel();
   if (server_) server_->stop();
   LOG(kInfo) << "master stopped";
 }
@@ -190,6 +193,8 @@ void MasterImpl::on_request(const RpcConnectionPtr& connection, const RpcMessage
     responder.reply(pack_payload(frameworks_view()));
   } else if (method == "state.offers") {
     responder.reply(pack_payload(offers_view()));
+  } else if (on_allocation_call(message, responder)) {
+    // quota.*, weights.*, state.roles, operator.*: master_allocation_calls.cpp
   } else {
     responder.fail(Status::not_found("unknown method '" + method + "'"));
   }

@@ -136,14 +136,8 @@ void MasterImpl::learn_task(AgentRecord& agent, const AgentTask& entry) {
 }
 
 void MasterImpl::add_agent_to_allocator(const AgentRecord& agent) {
-  std::map<std::string, Resources> used;
-  for (const std::string& key : agent.task_keys) {
-    const TaskRecord& task = state_.tasks.at(key);
-    used[task.framework_id] += task.info.resources;
-  }
-  std::vector<FrameworkAllocation> allocated;
-  for (auto& [framework_id, resources] : used) allocated.push_back({framework_id, resources});
-  report(allocator_->add_agent(agent.info.id, agent.info.resources, allocated, monotonic_millis()));
+  report(
+      allocator_->add_agent(agent.info.id, agent_total(agent), held_on(agent), monotonic_millis()));
 }
 
 void MasterImpl::ping_agents() {

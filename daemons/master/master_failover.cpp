@@ -87,7 +87,7 @@ void MasterImpl::activate_framework(const RpcConnectionPtr& connection, const Fr
     report(allocator_->add_framework(info.id, info.roles, monotonic_millis()));
   } else if (!framework.active) {
     failover_timers_.erase(info.id);
-    report(allocator_->revive(info.id, monotonic_millis()));
+    report(allocator_->revive(info.id, {}, monotonic_millis()));
   }
   framework.info = info;
   framework.active = true;
@@ -113,7 +113,7 @@ void MasterImpl::framework_disconnected(const std::string& framework_id) {
     return;
   }
   Duration timeout = seconds(framework.info.failover_timeout);
-  report(allocator_->suppress(framework_id, monotonic_millis()));
+  report(allocator_->suppress(framework_id, {}, monotonic_millis()));
   auto timer = std::make_unique<Timer>(io_);
   timer->start(timeout, [this, framework_id, timeout] {
     teardown_framework(framework_id, "its scheduler did not come back within its failover "
@@ -211,7 +211,7 @@ void MasterImpl::recover_from_registry() {
     framework.active = false;
     framework.registered_at = wall_seconds();
     report(allocator_->add_framework(id, info.roles, monotonic_millis()));
-    report(allocator_->suppress(id, monotonic_millis()));
+    report(allocator_->suppress(id, {}, monotonic_millis()));
     Duration timeout = std::max(seconds(info.failover_timeout), options_.agent_reregister_timeout);
     auto timer = std::make_unique<Timer>(io_);
     timer->start(timeout, [this, id = id] {

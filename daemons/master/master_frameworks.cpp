@@ -1,6 +1,8 @@
 // Framework subscription (checks; admission and failover are in
 // master_failover.cpp) and the scheduler calls: accept, decline, kill,
 // suppress and revive.
+#include <algorithm>
+
 #include "core/ids.hpp"
 #include "core/log.hpp"
 #include "daemons/master/master_impl.hpp"
@@ -75,6 +77,17 @@ void MasterImpl::accept(const RpcConnectionPtr& connection, const AcceptCall& ca
     offered += offer->second.offer.resources;
   }
   for (const std::string& offer_id : call.offer_ids) remove_offer(offer_id, false, 0);
+  if (!call.operations.empty() && !agent_id.empty()) {
+    accept_with_operations(framework_id, agent_id, role, offered, call, std::move(responder));
+    return;
+  }
+  launch_accepted(framework_id, agent_id, role, offered, call);
+  responder.reply(empty_payload());
+}
+
+void MasterImpl::launch_accepted(const std::string& framework_id, const std::string& agent_id,
+                                 const std::string& role, const Resources& offered,
+                                 const AcceptCall& call) {
   Resources remaining = offered;
   for (TaskInfo task : call.tasks) {
     task.agent_id = agent_id;
@@ -93,10 +106,9 @@ void MasterImpl::accept(const RpcConnectionPtr& connection, const AcceptCall& ca
   }
   int64_t refuse_millis = static_cast<int64_t>(call.filters.refuse_seconds * 1000);
   if (!agent_id.empty() && !remaining.empty()) {
-    report(
-        allocator_->recover(framework_id, agent_id, remaining, refuse_millis, monotonic_millis()));
+    report(allocator_->recover(framework_id, agent_id, role, remaining, refuse_millis,
+                               monotonic_millis()));
   }
-  responder.reply(empty_payload());
 }
 
 void MasterImpl::decline(const RpcConnectionPtr& connection, const DeclineCall& call,
@@ -112,6 +124,7 @@ void MasterImpl::decline(const RpcConnectionPtr& connection, const DeclineCall& 
     if (offer == state_.offers.end() || offer->second.offer.framework_id != (*framework)->info.id)
       continue;  // already rescinded: nothing to give back
     remove_offer(offer_id, true, refuse_millis);
+    metrics_.record_declined(1);
   }
   responder.reply(empty_payload());
   schedule_allocation();
@@ -153,8 +166,16 @@ void MasterImpl::suppress(const RpcConnectionPtr& connection, const FrameworkCal
     return;
   }
   const std::string& id = (*framework)->info.id;
-  report(suppress ? allocator_->suppress(id, monotonic_millis())
-                  : allocator_->revive(id, monotonic_millis()));
+  for (const std::string& role : call.roles) {
+    const auto& roles = (*framework)->info.roles;
+    if (std::find(roles.begin(), roles.end(), role) == roles.end()) {
+      responder.fail(
+          Status::invalid("framework " + id + " is not subscribed in role '" + role + "'"));
+      return;
+    }
+  }
+  report(suppress ? allocator_->suppress(id, call.roles, monotonic_millis())
+                  : allocator_->revive(id, call.roles, monotonic_millis()));
   responder.reply(empty_payload());
   if (!suppress) schedule_allocation();
 }

@@ -8,14 +8,17 @@
 #include <memory>
 #include <string>
 
+#include "core/allocation_messages.hpp"
 #include "core/asio.hpp"
 #include "core/rate_limiter.hpp"
 #include "core/rpc/rpc.hpp"
 #include "core/timer.hpp"
 #include "core/views.hpp"
+#include "daemons/master/allocation_metrics.hpp"
 #include "daemons/master/allocator.hpp"
 #include "daemons/master/master.hpp"
 #include "daemons/master/master_state.hpp"
+#include "daemons/master/offer_deadlines.hpp"
 #include "daemons/master/registry.hpp"
 
 namespace clusterctl {
@@ -60,6 +63,9 @@ class MasterImpl : public Master {
   void kill_task(const RpcConnectionPtr& connection, const KillCall& call, RpcResponder responder);
   void suppress(const RpcConnectionPtr& connection, const FrameworkCall& call, bool suppress,
                 RpcResponder responder);
+  // Launches the tasks of an accept on `offered` and gives back what is left.
+  void launch_accepted(const std::string& framework_id, const std::string& agent_id,
+                       const std::string& role, const Resources& offered, const AcceptCall& call);
   // The caller's framework, or an error if this connection has not subscribed as it.
   StatusOr<FrameworkRecord*> caller_framework(const RpcConnectionPtr& connection,
                                               const std::string& framework_id);
@@ -71,6 +77,9 @@ class MasterImpl : public Master {
   // Removes an offer; gives its resources back to the allocator if `recover`.
   void remove_offer(const std::string& offer_id, bool recover, int64_t refuse_millis);
   void rescind_offers_on_agent(AgentRecord& agent, const std::string& reason);
+  void rescind_offer(const std::string& offer_id, const std::string& reason);
+  void watch_offer_deadlines(const std::vector<Offer>& offers, int64_t now_millis);
+  void expire_offers();
 
   // master_tasks.cpp
   Status validate_task(const TaskInfo& task, const std::string& framework_id,
@@ -121,6 +130,50 @@ class MasterImpl : public Master {
   OffersReply offers_view() const;
   std::string state_json() const;
 
+  // master_allocation_calls.cpp: quota.*, weights.*, state.roles, operator.*
+  // Handles `message` if it is one of those methods; false otherwise.
+  bool on_allocation_call(const RpcMessage& message, RpcResponder& responder);
+  // At start: weights and quotas from the flags and the registry to the allocator.
+  void restore_allocation_config();
+
+  // master_quota.cpp
+  void set_quota(const QuotaSetCall& call, RpcResponder responder);
+  void get_quotas(const RoleCall& call, RpcResponder responder);
+  void remove_quota(const RoleCall& call, RpcResponder responder);
+  // The total of every agent that can run tasks now.
+  Resources cluster_total() const;
+  // What each role's subtree holds, as the allocator counts it.
+  std::map<std::string, Resources> allocated_by_role();
+
+  // master_weights.cpp
+  void set_weights(const WeightsSetCall& call, RpcResponder responder);
+  // The flags' weights overridden by the registry's.
+  std::map<std::string, double> effective_weights() const;
+  WeightsReply weights_view() const;
+
+  // master_roles.cpp
+  RolesReply roles_view();
+
+  // master_reservations.cpp
+  // The agent's resources with its dynamic reservations applied.
+  Resources agent_total(const AgentRecord& agent) const;
+  // What frameworks hold on the agent: tasks, outstanding offers, accepts in flight.
+  std::vector<FrameworkAllocation> held_on(const AgentRecord& agent) const;
+  void reserve(const ReserveCall& call, bool unreserve, RpcResponder responder);
+  // Applies an accept's operations, stores the reservations, then launches.
+  void accept_with_operations(const std::string& framework_id, const std::string& agent_id,
+                              const std::string& role, const Resources& offered,
+                              const AcceptCall& call, RpcResponder responder);
+  // Adds `added` to the agent's dynamic reservations and takes `removed`
+  // (in memory), and tells the allocator.
+  void change_reservations(const std::string& agent_id, const Resources& added,
+                           const Resources& removed);
+  // Stores such a change in the registry; undoes it in memory if that fails.
+  void store_reservations(const std::string& agent_id, const Resources& added,
+                          const Resources& removed, Registry::Done done);
+  // Gives the allocator the agent's total and what is held there now.
+  void update_agent_in_allocator(const std::string& agent_id);
+
   asio::io_context& io_;
   MasterOptions options_;
   std::unique_ptr<Allocator> allocator_;
@@ -132,6 +185,16 @@ class MasterImpl : public Master {
   std::map<std::string, std::unique_ptr<Timer>> failover_timers_;  // by framework id
   Timer reregister_timer_;    // agents from the registry must re-register by then
   RateLimiter removal_limiter_;  // --agent-removal-rate-limit
+  Timer batch_timer_;  // holds an event-triggered allocation back to batch events
+  Timer offer_timer_;  // fires at the next offer deadline
+  OfferDeadlines offer_deadlines_;
+  AllocationMetrics metrics_;
+  // Dynamic reservations by agent id: what the registry holds plus changes
+  // being stored.
+  std::map<std::string, Resources> reservations_;
+  // Resources of accepts whose reservations are being stored, by agent id.
+  std::multimap<std::string, FrameworkAllocation> accepting_;
+  int64_t last_allocation_millis_ = 0;
   bool allocation_pending_ = false;
   bool stopped_ = false;
   double started_at_ = 0;

@@ -113,8 +113,8 @@ void MasterImpl::complete_task(const std::string& key) {
   if (agent != state_.agents.end()) {
     agent->second.task_keys.erase(key);
     if (agent->second.state != AgentState::kUnreachable) {
-      report(allocator_->recover(task.framework_id, task.info.agent_id, task.info.resources, 0,
-                                 monotonic_millis()));
+      report(allocator_->recover(task.framework_id, task.info.agent_id, task.info.role,
+                                 task.info.resources, 0, monotonic_millis()));
       schedule_allocation();
     }
   }

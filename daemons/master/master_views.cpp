@@ -47,7 +47,7 @@ AgentsReply MasterImpl::agents_view() const {
     view.hostname = agent.info.hostname;
     view.address = agent.info.address;
     view.state = agent_state_name(agent.state);
-    view.resources.total = agent.info.resources;
+    view.resources.total = agent_total(agent);
     for (const std::string& key : agent.task_keys) {
       view.resources.used += state_.tasks.at(key).info.resources;
     }
@@ -103,11 +103,11 @@ OffersReply MasterImpl::offers_view() const {
 }
 
 // {"address", "version", "started_at", "allocator", "agents", "frameworks",
-//  "tasks", "offers", "allocator_state"}
+//  "tasks", "offers", "allocation", "allocator_state"}
 std::string MasterImpl::state_json() const {
   msgpack::sbuffer buffer;
   msgpack::packer<msgpack::sbuffer> packer(buffer);
-  packer.pack_map(9);
+  packer.pack_map(10);
   packer.pack(std::string("address"));
   packer.pack(address());
   packer.pack(std::string("version"));
@@ -124,6 +124,8 @@ std::string MasterImpl::state_json() const {
   packer.pack(tasks_view().tasks);
   packer.pack(std::string("offers"));
   packer.pack(offers_view().offers);
+  packer.pack(std::string("allocation"));
+  packer.pack(metrics_.view());
   packer.pack(std::string("allocator_state"));
   auto allocator_state = allocator_->state();
   if (allocator_state.is_ok() && !allocator_state->empty()) {

@@ -38,10 +38,11 @@ expect_usage_error() {
 }
 
 # expect_flags_in_help SUBCOMMAND FLAG...: --help exits 0 and names every flag.
+# SUBCOMMAND may be nested ("quota set").
 expect_flags_in_help() {
   local sub=$1 flag
   shift
-  # shellcheck disable=SC2086 # "frameworks teardown" is two words
+  # shellcheck disable=SC2086 # a nested subcommand is several words
   run --separate-stderr "$CLUSTERCTL_BIN" $sub --help
   [ "$status" -eq 0 ]
   [[ "$output" == *"Usage: clusterctl $sub"* ]]
@@ -97,6 +98,20 @@ expect_flags_in_help() {
   expect_usage_error master --work-dir "$TEST_DIR" --agent-ping-timeout -1s
 }
 
+@test "malformed quotas, weights, reservations and allocator flags exit 2" {
+  expect_usage_error quota set 'bad role!' --guarantee cpus:1
+  expect_usage_error quota set analytics --limit 'cpus:-1'
+  expect_usage_error quota get 'a//b'
+  expect_usage_error quota
+  expect_usage_error weights set analytics=zero
+  expect_usage_error weights
+  expect_usage_error reserve agent-1 'cpus:1'
+  expect_usage_error unreserve agent-1
+  expect_usage_error master --work-dir "$TEST_DIR" --weights 'a=0'
+  expect_usage_error master --work-dir "$TEST_DIR" --min-allocatable 'cpus:0.01|'
+  expect_usage_error master --work-dir "$TEST_DIR" --offer-timeout soon
+}
+
 @test "malformed resources, attributes and log levels exit 2" {
   expect_usage_error execute --name x --command true --resources 'cpus:lots'
   [[ "${stderr_lines[0]}" == *cpus:lots* ]]
@@ -106,8 +121,9 @@ expect_flags_in_help() {
 
 @test "--help of every subcommand exits 0 and names each flag" {
   expect_flags_in_help master --listen --work-dir --allocator --plugin-dir \
-    --allocation-interval --agent-ping-timeout --max-agent-ping-timeouts \
-    --max-completed-tasks --agent-reregister-timeout --agent-removal-rate-limit --log-level
+    --allocation-interval --weights --min-allocatable --offer-timeout --agent-ping-timeout \
+    --max-agent-ping-timeouts --max-completed-tasks --agent-reregister-timeout \
+    --agent-removal-rate-limit --log-level
   expect_flags_in_help agent --master --listen --work-dir --resources --attributes \
     --hostname --registration-backoff-max --executor-shutdown-grace --recover \
     --reconfiguration-policy --recovery-timeout --executor-reregister-timeout --log-level
@@ -117,10 +133,13 @@ expect_flags_in_help() {
     --health-check-interval --health-check-timeout --health-check-grace-period \
     --health-check-max-failures --log-level
   local sub
-  for sub in tasks agents offers frameworks; do
+  for sub in tasks agents offers frameworks roles "quota get" "weights get"; do
     expect_flags_in_help "$sub" --master --json --timeout
   done
-  expect_flags_in_help "frameworks teardown" --master --timeout
+  expect_flags_in_help "quota set" --master --timeout --guarantee --limit --force
+  for sub in "quota remove" "weights set" reserve unreserve "frameworks teardown"; do
+    expect_flags_in_help "$sub" --master --timeout
+  done
   expect_flags_in_help executor --agent --framework-id --executor-id --container-id --sandbox \
     --checkpoint --agent-address-file --recovery-timeout
 }
@@ -145,14 +164,15 @@ expect_flags_in_help() {
     --master "127.0.0.1:$port"
   [ "$status" -eq 1 ]
   [ "${#stderr_lines[@]}" -eq 1 ]
-  [[ "$stderr" == "clusterctl frameworks teardown: cannot reach master at 127.0.0.1:$port: "* ]]
+  [[ "$stderr" == "clusterctl frameworks: cannot reach master at 127.0.0.1:$port: "* ]]
 }
 
 @test "--help lists the subcommands with a description, without the hidden executor" {
   run --separate-stderr "$CLUSTERCTL_BIN" --help
   [ "$status" -eq 0 ]
   local sub
-  for sub in master agent execute tasks agents offers frameworks; do
+  for sub in master agent execute tasks agents offers frameworks quota weights roles reserve \
+    unreserve; do
     [[ "$output" =~ $'\n'"  $sub "+[A-Z] ]]
   done
   [[ "$output" != *executor* ]]
@@ -190,7 +210,7 @@ expect_flags_in_help() {
 @test "listings and execute take the master from CLUSTERCTL_MASTER" {
   local port sub
   port=$(closed_port)
-  for sub in tasks agents offers frameworks; do
+  for sub in tasks agents offers frameworks roles; do
     CLUSTERCTL_MASTER=127.0.0.1:$port run --separate-stderr timeout 3 "$CLUSTERCTL_BIN" "$sub"
     [ "$status" -eq 1 ]
     [[ "$stderr" == "clusterctl $sub: cannot reach master at 127.0.0.1:$port: "* ]]

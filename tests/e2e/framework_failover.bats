@@ -88,7 +88,7 @@ WAITING_COMMAND='echo $$ > pid; while [ ! -e go ]; do sleep 0.1; done'
   [ "$(framework_field "$id" state)" = completed ]
   run --separate-stderr "$CLUSTERCTL_BIN" frameworks teardown "$id"
   [ "$status" -eq 1 ]
-  [[ "$stderr" == "clusterctl frameworks teardown: "*"already torn down"* ]]
+  [[ "$stderr" == "clusterctl frameworks: "*"already torn down"* ]]
   run --separate-stderr "$CLUSTERCTL_BIN" frameworks teardown framework-nosuch
   [ "$status" -eq 1 ]
   [[ "$stderr" == *"no framework framework-nosuch"* ]]

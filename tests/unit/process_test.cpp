@@ -248,13 +248,13 @@ TEST_F(ProcessTest, WatchGroupKillsWhatTheLeaderLeftBehind) {
 // The loop has nothing to do but wait for the pidfds: run() returns as soon as
 // the last child exited, and each callback comes once, in exit order.
 TEST_F(ProcessTest, TheWatcherReportsExitsWithoutPolling) {
+  auto start = Clock::now();  // before the spawns: the slow child sleeps from its start
   auto slow = spawn_shell("sleep 0.4; exit 2");
   auto fast = spawn_shell("sleep 0.1; exit 1");
   ASSERT_TRUE(slow.is_ok() && fast.is_ok());
   ChildGuard slow_guard(*slow);
   ChildGuard fast_guard(*fast);
   std::vector<int> codes;
-  auto start = Clock::now();
   ASSERT_TRUE(watcher_.watch(*slow, [&](const ExitStatus& e) { codes.push_back(e.exit_code); }));
   ASSERT_TRUE(watcher_.watch(*fast, [&](const ExitStatus& e) { codes.push_back(e.exit_code); }));
   EXPECT_EQ(watcher_.size(), 2u);
