@@ -55,7 +55,11 @@ void BM_CheckpointWriterBurst(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * burst);
   std::filesystem::remove_all(dir);
 }
-BENCHMARK(BM_CheckpointWriterBurst)->Arg(50)->Arg(200)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_CheckpointWriterBurst)
+    ->Arg(50)
+    ->Arg(200)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 }  // namespace
 }  // namespace clusterctl

@@ -121,8 +121,7 @@ StatusOr<std::optional<HealthCheckInfo>> health_check_of(const ExecuteOptions& o
   check.delay_millis = options.health_check_delay.value_or(Duration(0)).count();
   check.interval_millis = options.health_check_interval.value_or(Duration(10000)).count();
   check.timeout_millis = options.health_check_timeout.value_or(Duration(20000)).count();
-  check.grace_period_millis =
-      options.health_check_grace_period.value_or(Duration(10000)).count();
+  check.grace_period_millis = options.health_check_grace_period.value_or(Duration(10000)).count();
   check.consecutive_failures = options.health_check_max_failures.value_or(3);
   CLUSTERCTL_RETURN_IF_ERROR(validate_health_check(check));
   return std::optional<HealthCheckInfo>(check);

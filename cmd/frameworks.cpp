@@ -28,11 +28,11 @@ void setup_frameworks(CLI::App& app) {
   auto options = std::make_shared<FrameworksOptions>();
   add_list_flags(app, *options, "frameworks");
   auto teardown = std::make_shared<TeardownOptions>();
-  CLI::App* action =
-      add_action<TeardownOptions>(app, "teardown",
-                                  "Tear down a framework: kill its tasks and refuse its scheduler",
-                                  teardown, [](TeardownOptions&) {}, &run_teardown);
-  action->add_option("ID", teardown->framework_id, "The framework's id (see 'clusterctl frameworks')")
+  CLI::App* action = add_action<TeardownOptions>(
+      app, "teardown", "Tear down a framework: kill its tasks and refuse its scheduler", teardown,
+      [](TeardownOptions&) {}, &run_teardown);
+  action
+      ->add_option("ID", teardown->framework_id, "The framework's id (see 'clusterctl frameworks')")
       ->required();
   action->footer(
       "Kills the framework's tasks, rescinds its offers and refuses its scheduler from then on.");
@@ -51,8 +51,9 @@ int run_frameworks(const FrameworksOptions& options) {
 }
 
 int run_teardown(const TeardownOptions& options) {
-  StatusOr<RpcValue> reply = call_master(
-      "frameworks", "framework.teardown", pack_payload(FrameworkCall{options.framework_id}), options);
+  StatusOr<RpcValue> reply =
+      call_master("frameworks", "framework.teardown",
+                  pack_payload(FrameworkCall{options.framework_id}), options);
   if (!reply) return 1;
   std::cout << "framework " << options.framework_id << " torn down\n";
   return 0;

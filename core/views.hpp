@@ -68,8 +68,8 @@ struct FrameworkView {
   double registered_at = 0;
   double failover_timeout = 0;  // seconds
   bool checkpoint = false;
-  MSGPACK_DEFINE_MAP(id, name, roles, state, used, offered, tasks, registered_at,
-                     failover_timeout, checkpoint);
+  MSGPACK_DEFINE_MAP(id, name, roles, state, used, offered, tasks, registered_at, failover_timeout,
+                     checkpoint);
 };
 
 struct OfferView {

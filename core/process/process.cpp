@@ -208,8 +208,7 @@ StatusOr<uint64_t> process_start_time(pid_t pid) {
 
 bool process_alive(pid_t pid, uint64_t start_time) {
   auto stat = read_process_stat(pid);
-  return stat.is_ok() && stat->state != 'Z' && stat->state != 'X' &&
-         stat->start_time == start_time;
+  return stat.is_ok() && stat->state != 'Z' && stat->state != 'X' && stat->start_time == start_time;
 }
 
 std::vector<std::string> current_environment() {

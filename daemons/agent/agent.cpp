@@ -78,8 +78,7 @@ Status complete_options(AgentOptions& options) {
     options.executor_binary = *binary;
   }
   if (options.recover != "reconnect" && options.recover != "cleanup") {
-    return Status::invalid("unknown --recover '" + options.recover +
-                           "': use reconnect or cleanup");
+    return Status::invalid("unknown --recover '" + options.recover + "': use reconnect or cleanup");
   }
   if (options.reconfiguration_policy != "equal" && options.reconfiguration_policy != "additive") {
     return Status::invalid("unknown --reconfiguration-policy '" + options.reconfiguration_policy +
@@ -315,11 +314,12 @@ void AgentImpl::shutdown(std::function<void()> done) {
     kill_executor(*executor, -1);
     ++killed;
   }
-  LOG(kInfo) << "shutting down: killing " << killed << " executors; "
-             << executors_.size() - killed << " of checkpointing frameworks keep running";
+  LOG(kInfo) << "shutting down: killing " << killed << " executors; " << executors_.size() - killed
+             << " of checkpointing frameworks keep running";
   shutdown_timer_.start(options_.executor_shutdown_grace, [this] {
     for (auto& [container_id, executor] : executors_) {
-      if (!executor->checkpoint) kill_for_good(*executor, "still running after the shutdown grace period");
+      if (!executor->checkpoint)
+        kill_for_good(*executor, "still running after the shutdown grace period");
     }
   });
   shutdown_step();

@@ -33,7 +33,8 @@ namespace clusterctl {
 
 // One executor process and the one task it runs.
 struct ExecutorRecord {
-  explicit ExecutorRecord(boost::asio::io_context& io) : kill_deadline(io), reregister_deadline(io) {}
+  explicit ExecutorRecord(boost::asio::io_context& io)
+      : kill_deadline(io), reregister_deadline(io) {}
 
   ContainerConfig config;         // ids, sandbox, task
   pid_t pid = 0;                  // the executor, leader of its own process group
@@ -95,8 +96,9 @@ class AgentImpl : public Agent {
   void kill_for_good(ExecutorRecord& executor, const std::string& why);
   // Records the task's state and hands the update to the status update
   // manager; `stored` runs once it is kept.
-  void forward_update(ExecutorRecord& executor, TaskStatus status,
-                      StatusUpdateManager::Stored stored = [](const Status&) {});
+  void forward_update(
+      ExecutorRecord& executor, TaskStatus status,
+      StatusUpdateManager::Stored stored = [](const Status&) {});
   void stream_done(const std::string& framework_id, const std::string& task_id);
   ExecutorRecord* find_executor(const std::string& framework_id, const std::string& task_id);
   TaskStatus make_status(const ExecutorRecord& executor, TaskState state, const std::string& reason,

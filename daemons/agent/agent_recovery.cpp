@@ -71,8 +71,8 @@ Status AgentImpl::recover() {
     const AgentCheckpoint& old = *state->agent;
     // Detected resources (no --resources) are those of the agent's first start.
     if (options_.resources.empty()) resources_ = old.resources;
-    CLUSTERCTL_RETURN_IF_ERROR(check_reconfiguration(old, resources_, attributes_,
-                                                     options_.reconfiguration_policy));
+    CLUSTERCTL_RETURN_IF_ERROR(
+        check_reconfiguration(old, resources_, attributes_, options_.reconfiguration_policy));
     link_.set_agent_id(old.agent_id);
     bool unchanged = old.resources == resources_ && old.attributes == attributes_;
     if (unchanged) checkpointed_agent_id_ = old.agent_id;  // else rewritten on registration

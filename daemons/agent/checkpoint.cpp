@@ -44,12 +44,12 @@ void remove_interrupted_writes(const std::string& dir) {
 
 StatusOr<std::optional<RecoveredRun>> read_run(const std::string& work_dir,
                                                const std::string& container_id) {
-  auto executor = read_optional<ExecutorCheckpoint>(
-      executor_checkpoint_path(work_dir, container_id));
+  auto executor =
+      read_optional<ExecutorCheckpoint>(executor_checkpoint_path(work_dir, container_id));
   if (!executor) return executor.status();
   if (!executor->has_value()) return std::optional<RecoveredRun>();  // an empty leftover
-  auto updates = read_optional<UpdateStreamCheckpoint>(
-      updates_checkpoint_path(work_dir, container_id));
+  auto updates =
+      read_optional<UpdateStreamCheckpoint>(updates_checkpoint_path(work_dir, container_id));
   if (!updates) return updates.status();
   return std::optional<RecoveredRun>(RecoveredRun{**executor, *updates});
 }
@@ -75,8 +75,7 @@ std::string agent_checkpoint_path(const std::string& work_dir) {
 std::string run_meta_dir(const std::string& work_dir, const std::string& container_id) {
   return meta_dir(work_dir) + "/runs/" + container_id;
 }
-std::string executor_checkpoint_path(const std::string& work_dir,
-                                     const std::string& container_id) {
+std::string executor_checkpoint_path(const std::string& work_dir, const std::string& container_id) {
   return run_meta_dir(work_dir, container_id) + "/executor";
 }
 std::string updates_checkpoint_path(const std::string& work_dir, const std::string& container_id) {
@@ -124,11 +123,11 @@ Status check_reconfiguration(const AgentCheckpoint& old, const Resources& resour
   bool same_resources = old.resources == resources;
   bool same_attributes = old.attributes == attributes;
   if (same_resources && same_attributes) return Status::ok();
-  std::string change =
-      !same_resources ? "its resources changed from '" + old.resources.to_string() + "' to '" +
-                            resources.to_string() + "'"
-                      : "its attributes changed from '" + describe_attributes(old.attributes) +
-                            "' to '" + describe_attributes(attributes) + "'";
+  std::string change = !same_resources
+                           ? "its resources changed from '" + old.resources.to_string() + "' to '" +
+                                 resources.to_string() + "'"
+                           : "its attributes changed from '" + describe_attributes(old.attributes) +
+                                 "' to '" + describe_attributes(attributes) + "'";
   const std::string advice =
       ": restart it with the old --resources and --attributes, or remove WORK_DIR/meta to "
       "start it as a new agent (its running tasks are then lost)";

@@ -3,8 +3,8 @@
 // CheckpointWriter; a crash leaves either the old or the new version.
 //
 //   WORK_DIR/meta/boot_id                    text: the machine's boot id when the agent ran
-//   WORK_DIR/meta/address                    text: host:port of the agent (executors reconnect there)
-//   WORK_DIR/meta/agent                      AgentCheckpoint
+//   WORK_DIR/meta/address                    text: host:port of the agent (executors reconnect
+//   there) WORK_DIR/meta/agent                      AgentCheckpoint
 //   WORK_DIR/meta/runs/CONTAINER_ID/executor ExecutorCheckpoint (only for checkpointing frameworks)
 //   WORK_DIR/meta/runs/CONTAINER_ID/updates  UpdateStreamCheckpoint: its task's status updates
 //

@@ -121,9 +121,9 @@ Status AgentImpl::launch(const RunTaskCall& call) {
   }
   std::string key = agent_task_key(config.framework_id, config.task.task_id);
   live_tasks_[key] = AgentTask{config.framework_id, config.task, "STAGING"};
-  updates_.open(config.framework_id, config.task.task_id,
-                executor->checkpoint ? updates_checkpoint_path(options_.work_dir, container_id)
-                                     : "");
+  updates_.open(
+      config.framework_id, config.task.task_id,
+      executor->checkpoint ? updates_checkpoint_path(options_.work_dir, container_id) : "");
   if (executor->checkpoint) {
     checkpointed_runs_[key] = container_id;
     checkpoint_executor(*executor);

@@ -143,8 +143,7 @@ void StatusUpdateManager::persist(Stream& stream) {
                 [this, key, sequence](const Status& result) { stored(key, sequence, result); });
 }
 
-void StatusUpdateManager::stored(const std::string& key, uint64_t sequence,
-                                 const Status& result) {
+void StatusUpdateManager::stored(const std::string& key, uint64_t sequence, const Status& result) {
   auto found = streams_.find(key);
   if (found == streams_.end()) return;  // ended meanwhile
   Stream& stream = *found->second;
@@ -189,8 +188,8 @@ void StatusUpdateManager::retry(const std::string& key) {
   Stream& stream = *found->second;
   if (!stream.pending.empty()) {
     LOG(kInfo) << "status update " << stream.pending.front().status.state << " of task "
-               << stream.task_id << " not acknowledged within "
-               << format_duration(stream.backoff) << "; sending it again";
+               << stream.task_id << " not acknowledged within " << format_duration(stream.backoff)
+               << "; sending it again";
   }
   stream.sent = false;
   stream.backoff = std::min(stream.backoff * 2, options_.retry_max);

@@ -75,10 +75,9 @@ void AgentSession::connected(uint64_t attempt, StatusOr<RpcConnectionPtr> connec
     return;
   }
   connection_ = *connection;
-  connection_->call("executor.register", pack_payload(options_.identity), kCallTimeout,
-                    [this, attempt](StatusOr<RpcValue> reply) {
-                      registered(attempt, std::move(reply));
-                    });
+  connection_->call(
+      "executor.register", pack_payload(options_.identity), kCallTimeout,
+      [this, attempt](StatusOr<RpcValue> reply) { registered(attempt, std::move(reply)); });
 }
 
 void AgentSession::registered(uint64_t attempt, StatusOr<RpcValue> reply) {
@@ -87,9 +86,8 @@ void AgentSession::registered(uint64_t attempt, StatusOr<RpcValue> reply) {
       reply ? reply->as<RegisterExecutorReply>("executor.register reply") : reply.status();
   if (!registration) {
     if (is_refusal(registration.status().kind())) {
-      callbacks_.lost(Status(registration.status().kind(),
-                             "the agent refused this executor: " +
-                                 registration.status().message()));
+      callbacks_.lost(Status(registration.status().kind(), "the agent refused this executor: " +
+                                                               registration.status().message()));
       return;
     }
     connection_failed("registration with the agent failed: " + registration.status().message());
@@ -137,10 +135,9 @@ void AgentSession::send_next() {
   if (!registered_ || in_flight_ || updates_.empty() || closed_) return;
   in_flight_ = true;
   uint64_t attempt = attempt_;
-  connection_->call("executor.status_update", pack_payload(StatusUpdateCall{updates_.front()}),
-                    kCallTimeout, [this, attempt](StatusOr<RpcValue> reply) {
-                      answered(attempt, std::move(reply));
-                    });
+  connection_->call(
+      "executor.status_update", pack_payload(StatusUpdateCall{updates_.front()}), kCallTimeout,
+      [this, attempt](StatusOr<RpcValue> reply) { answered(attempt, std::move(reply)); });
 }
 
 void AgentSession::answered(uint64_t attempt, StatusOr<RpcValue> reply) {

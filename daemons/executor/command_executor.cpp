@@ -46,8 +46,7 @@ class CommandExecutor {
                      [this](const RpcMessage& message, RpcResponder responder) {
                        on_request(message, std::move(responder));
                      },
-                     [this](const Status& why) { agent_lost(why); },
-                     [this] { finish(0); }}) {}
+                     [this](const Status& why) { agent_lost(why); }, [this] { finish(0); }}) {}
 
   void start();
   int exit_code() const { return exit_code_; }
@@ -158,8 +157,8 @@ void CommandExecutor::start_health_checks(const std::vector<std::string>& enviro
 void CommandExecutor::health_changed(bool healthy, const std::string& message) {
   healthy_ = healthy;
   if (unhealthy_ || task_pid_ == 0) return;
-  send_update(TaskState::kRunning, healthy ? "health check passed" : "health check failed",
-              message, std::nullopt, healthy);
+  send_update(TaskState::kRunning, healthy ? "health check passed" : "health check failed", message,
+              std::nullopt, healthy);
 }
 
 void CommandExecutor::task_exited(const ExitStatus& exit) {

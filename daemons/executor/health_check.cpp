@@ -71,6 +71,7 @@ struct HealthChecker::State : std::enable_shared_from_this<State> {
   void run_socket(uint64_t check_number);
   void send_http_request(uint64_t check_number);
   void timed_out(uint64_t check_number);
+  void kill_command();
   void finished(uint64_t check_number, bool healthy, const std::string& message);
   void report(bool healthy, const std::string& message);
   void stop();
@@ -157,9 +158,9 @@ void HealthChecker::State::run_socket(uint64_t number) {
 }
 
 void HealthChecker::State::send_http_request(uint64_t number) {
-  auto request = std::make_shared<std::string>("GET " + check.path + " HTTP/1.1\r\nHost: 127.0.0.1:" +
-                                               std::to_string(check.port) +
-                                               "\r\nConnection: close\r\n\r\n");
+  auto request = std::make_shared<std::string>(
+      "GET " + check.path + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(check.port) +
+      "\r\nConnection: close\r\n\r\n");
   auto response = std::make_shared<std::string>();
   std::shared_ptr<tcp::socket> connection = socket;
   std::weak_ptr<State> weak = weak_from_this();
@@ -190,9 +191,15 @@ void HealthChecker::State::send_http_request(uint64_t number) {
       });
 }
 
+void HealthChecker::State::kill_command() {
+  if (command_pid == 0) return;
+  Status killed = signal_group(command_pid, SIGKILL);
+  if (!killed) LOG(kWarning) << killed.message();
+}
+
 void HealthChecker::State::timed_out(uint64_t number) {
   if (number != check_number || !running) return;
-  if (command_pid != 0) signal_group(command_pid, SIGKILL);  // reaped by the watcher
+  kill_command();  // reaped by the watcher
   finished(number, false,
            "health check timed out after " + format_duration(Duration(check.timeout_millis)));
 }
@@ -222,8 +229,8 @@ void HealthChecker::State::finished(uint64_t number, bool healthy, const std::st
   if (failures >= check.consecutive_failures) {
     stopped = true;
     report(false, message);
-    callbacks.unhealthy(std::to_string(failures) + " health checks failed in a row; the last: " +
-                        message);
+    callbacks.unhealthy(std::to_string(failures) +
+                        " health checks failed in a row; the last: " + message);
     return;
   }
   schedule(Duration(check.interval_millis));
@@ -240,7 +247,7 @@ void HealthChecker::State::stop() {
   stopped = true;
   next_timer.cancel();
   timeout_timer.cancel();
-  if (command_pid != 0) signal_group(command_pid, SIGKILL);
+  kill_command();
   if (socket) {
     boost::system::error_code ignored;
     socket->close(ignored);

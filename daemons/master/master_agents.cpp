@@ -124,8 +124,8 @@ void MasterImpl::learn_task(AgentRecord& agent, const AgentTask& entry) {
   auto state = parse_task_state(entry.state);
   task.state = state.is_ok() ? *state : TaskState::kRunning;
   task.started_at = task.updated_at = wall_seconds();
-  task.last_status = make_status(task, task.state, "agent reregistered",
-                                 "reported by agent " + agent.info.id);
+  task.last_status =
+      make_status(task, task.state, "agent reregistered", "reported by agent " + agent.info.id);
   if (is_terminal(task.state)) {
     state_.completed_tasks.push_back(std::move(task));
     return;
@@ -214,8 +214,7 @@ void MasterImpl::agent_disconnected(const std::string& agent_id) {
 }
 
 void MasterImpl::mark_unreachable(AgentRecord& agent) {
-  LOG(kWarning) << "agent " << agent.info.id << " (" << agent.info.hostname
-                << ") is unreachable: "
+  LOG(kWarning) << "agent " << agent.info.id << " (" << agent.info.hostname << ") is unreachable: "
                 << (agent.state == AgentState::kRecovering
                         ? std::string("it did not re-register after the master restarted")
                         : "no answer to " + std::to_string(agent.missed_pings) + " pings");

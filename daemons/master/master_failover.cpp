@@ -95,8 +95,8 @@ void MasterImpl::activate_framework(const RpcConnectionPtr& connection, const Fr
   state_.framework_of_connection[connection->id()] = info.id;
   LOG(kInfo) << "framework " << (known ? "re-subscribed: " : "subscribed: ") << info.id << " ("
              << info.name << ") in roles " << info.roles.front()
-             << (info.roles.size() > 1 ? ",..." : "") << " with "
-             << framework.task_keys.size() << " tasks";
+             << (info.roles.size() > 1 ? ",..." : "") << " with " << framework.task_keys.size()
+             << " tasks";
   schedule_allocation();
 }
 
@@ -116,9 +116,10 @@ void MasterImpl::framework_disconnected(const std::string& framework_id) {
   report(allocator_->suppress(framework_id, {}, monotonic_millis()));
   auto timer = std::make_unique<Timer>(io_);
   timer->start(timeout, [this, framework_id, timeout] {
-    teardown_framework(framework_id, "its scheduler did not come back within its failover "
-                                     "timeout of " +
-                                         format_duration(timeout));
+    teardown_framework(framework_id,
+                       "its scheduler did not come back within its failover "
+                       "timeout of " +
+                           format_duration(timeout));
   });
   failover_timers_[framework_id] = std::move(timer);
   LOG(kInfo) << "framework " << framework_id << " keeps its " << framework.task_keys.size()
@@ -129,8 +130,8 @@ void MasterImpl::framework_disconnected(const std::string& framework_id) {
 void MasterImpl::teardown(const FrameworkCall& call, RpcResponder responder) {
   auto found = state_.frameworks.find(call.framework_id);
   if (found == state_.frameworks.end()) {
-    responder.fail(Status::not_found("no framework " + call.framework_id +
-                                     "; see 'clusterctl frameworks'"));
+    responder.fail(
+        Status::not_found("no framework " + call.framework_id + "; see 'clusterctl frameworks'"));
     return;
   }
   if (found->second.completed) {

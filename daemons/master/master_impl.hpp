@@ -182,9 +182,12 @@ class MasterImpl : public Master {
   MasterState state_;
   Timer allocation_timer_;
   Timer ping_timer_;
+
+  // Fault tolerance (master_failover.cpp, master_agents.cpp).
   std::map<std::string, std::unique_ptr<Timer>> failover_timers_;  // by framework id
-  Timer reregister_timer_;    // agents from the registry must re-register by then
+  Timer reregister_timer_;       // agents from the registry must re-register by then
   RateLimiter removal_limiter_;  // --agent-removal-rate-limit
+
   Timer batch_timer_;  // holds an event-triggered allocation back to batch events
   Timer offer_timer_;  // fires at the next offer deadline
   OfferDeadlines offer_deadlines_;

@@ -54,7 +54,7 @@ struct TaskRecord {
   // or made by the master while the framework was disconnected.
   TaskStatus pending_update;
   bool pending_from_agent = false;
-  uint64_t forwarded_on = 0;  // id of the framework connection it was last sent on
+  uint64_t forwarded_on = 0;                   // id of the framework connection it was last sent on
   std::deque<std::string> acknowledged_uuids;  // recent ones, to answer resent updates
   bool terminal_reported = false;              // the framework was told a terminal state
 };

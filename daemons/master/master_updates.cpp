@@ -65,7 +65,8 @@ void MasterImpl::status_update(const TaskStatus& status) {
   }
   bool live = state_.tasks.count(key) > 0;
   auto& acknowledged = task->acknowledged_uuids;
-  bool seen = std::find(acknowledged.begin(), acknowledged.end(), status.uuid) != acknowledged.end();
+  bool seen =
+      std::find(acknowledged.begin(), acknowledged.end(), status.uuid) != acknowledged.end();
   auto framework = state_.frameworks.find(status.framework_id);
   bool framework_gone = framework == state_.frameworks.end() || framework->second.completed;
   if (live && !seen) apply_status(*task, status);

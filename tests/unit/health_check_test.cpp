@@ -81,12 +81,11 @@ class HealthCheckTest : public ::testing::Test {
     ASSERT_TRUE(validate_health_check(check)) << validate_health_check(check).message();
     checker_ = std::make_unique<HealthChecker>(
         io_, check, std::filesystem::temp_directory_path().string(), std::move(env),
-        HealthChecker::Callbacks{
-            [this](bool healthy, const std::string& message) {
-              changes_.push_back(healthy);
-              messages_.push_back(message);
-            },
-            [this](const std::string& message) { unhealthy_ = message; }});
+        HealthChecker::Callbacks{[this](bool healthy, const std::string& message) {
+                                   changes_.push_back(healthy);
+                                   messages_.push_back(message);
+                                 },
+                                 [this](const std::string& message) { unhealthy_ = message; }});
     checker_->start();
   }
 
@@ -135,8 +134,8 @@ TEST_F(HealthCheckTest, ASlowCommandTimesOut) {
 }
 
 TEST_F(HealthCheckTest, FailuresInTheGracePeriodDoNotCountUntilASuccess) {
-  std::string flag = std::filesystem::temp_directory_path() /
-                     ("health_check_test." + std::to_string(::getpid()));
+  std::string flag =
+      std::filesystem::temp_directory_path() / ("health_check_test." + std::to_string(::getpid()));
   std::filesystem::remove(flag);
   HealthCheckInfo check = quick_check("command");
   check.command = "test -e " + flag;
@@ -144,7 +143,8 @@ TEST_F(HealthCheckTest, FailuresInTheGracePeriodDoNotCountUntilASuccess) {
   check.consecutive_failures = 1;
   start(check);
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(300);
-  while (std::chrono::steady_clock::now() < deadline) io_.run_one_for(std::chrono::milliseconds(10));
+  while (std::chrono::steady_clock::now() < deadline)
+    io_.run_one_for(std::chrono::milliseconds(10));
   EXPECT_TRUE(changes_.empty()) << "a failure within the grace period was reported";
   EXPECT_TRUE(unhealthy_.empty());
   std::ofstream(flag).close();

@@ -23,8 +23,7 @@ namespace {
 // Records the updates sent to it; answers every call at once.
 class FakeMaster : public RpcConnection {
  public:
-  void call(const std::string& method, const Payload& params, Duration,
-            RpcCallback done) override {
+  void call(const std::string& method, const Payload& params, Duration, RpcCallback done) override {
     msgpack::object_handle handle = msgpack::unpack(params.data(), params.size());
     sent.push_back(handle.get().as<StatusUpdateCall>().status);
     done(RpcValue{msgpack::object(), nullptr});
