@@ -15,52 +15,13 @@ the master sends framework.error (e.g. the framework was torn down).
 import argparse
 import json
 import os
-import socket
 import sys
 import time
 
-import msgpack
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from rpc_client import Client  # noqa: E402
 
 TERMINAL = {"FINISHED", "FAILED", "KILLED", "LOST", "ERROR", "DROPPED", "GONE"}
-
-
-class Connection:
-    def __init__(self, address):
-        host, port = address.rsplit(":", 1)
-        self.sock = socket.create_connection((host, int(port)), timeout=10)
-        self.unpacker = msgpack.Unpacker(raw=False)
-        self.next_id = 1
-        self.notifications = []
-
-    def send(self, frame):
-        self.sock.sendall(msgpack.packb(frame, use_bin_type=True))
-
-    def receive(self, timeout):
-        """The next frame, or None after `timeout` seconds."""
-        self.sock.settimeout(timeout)
-        while True:
-            for frame in self.unpacker:
-                return frame
-            try:
-                data = self.sock.recv(65536)
-            except socket.timeout:
-                return None
-            if not data:
-                raise ConnectionError("the master closed the connection")
-            self.unpacker.feed(data)
-
-    def call(self, method, params):
-        msgid = self.next_id
-        self.next_id += 1
-        self.send([0, msgid, method, [params]])
-        while True:
-            frame = self.receive(10)
-            if frame is None:
-                raise TimeoutError(method + " was not answered")
-            if frame[0] == 2:
-                self.notifications.append(frame)
-            elif frame[0] == 1 and frame[1] == msgid:
-                return frame[2], frame[3]
 
 
 class Framework:
@@ -91,7 +52,7 @@ class Framework:
         return ["%s-%03d" % (self.args.name, i) for i in range(self.args.tasks)]
 
     def subscribe(self):
-        self.conn = Connection(self.args.master)
+        self.conn = Client(self.args.master)
         error, _ = self.conn.call("hello", {"protocol_version": 1})
         assert error is None, error
         old = self.read_lines("framework_id")

@@ -13,6 +13,7 @@
 #include "core/atomic_file.hpp"
 #include "daemons/agent/checkpoint.hpp"
 #include "daemons/agent/checkpoint_writer.hpp"
+#include "tests/unit/io_loop.hpp"
 
 namespace clusterctl {
 namespace {
@@ -29,12 +30,7 @@ class CheckpointTest : public ::testing::Test {
   void TearDown() override { std::filesystem::remove_all(work_dir_); }
 
   void run_until(const std::function<bool()>& done) {
-    io_.restart();  // it stops whenever it runs out of work
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    while (!done() && std::chrono::steady_clock::now() < deadline) {
-      io_.run_one_for(std::chrono::milliseconds(10));
-    }
-    ASSERT_TRUE(done());
+    ASSERT_TRUE(run_io_until(io_, done, Duration(5000)));
   }
 
   void write(const std::string& path, const std::string& content) {

@@ -12,6 +12,7 @@
 
 #include "core/asio.hpp"
 #include "daemons/executor/health_check.hpp"
+#include "tests/unit/io_loop.hpp"
 
 namespace clusterctl {
 namespace {
@@ -90,12 +91,7 @@ class HealthCheckTest : public ::testing::Test {
   }
 
   void run_until(const std::function<bool()>& done) {
-    io_.restart();  // it stops whenever it runs out of work
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (!done() && std::chrono::steady_clock::now() < deadline) {
-      io_.run_one_for(std::chrono::milliseconds(10));
-    }
-    ASSERT_TRUE(done());
+    ASSERT_TRUE(run_io_until(io_, done, Duration(10000)));
   }
 
   asio::io_context io_;
@@ -142,9 +138,7 @@ TEST_F(HealthCheckTest, FailuresInTheGracePeriodDoNotCountUntilASuccess) {
   check.grace_period_millis = 60000;
   check.consecutive_failures = 1;
   start(check);
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(300);
-  while (std::chrono::steady_clock::now() < deadline)
-    io_.run_one_for(std::chrono::milliseconds(10));
+  run_io_for(io_, Duration(300));
   EXPECT_TRUE(changes_.empty()) << "a failure within the grace period was reported";
   EXPECT_TRUE(unhealthy_.empty());
   std::ofstream(flag).close();

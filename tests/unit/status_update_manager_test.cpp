@@ -16,6 +16,7 @@
 #include "daemons/agent/checkpoint.hpp"
 #include "daemons/agent/checkpoint_writer.hpp"
 #include "daemons/agent/status_update_manager.hpp"
+#include "tests/unit/io_loop.hpp"
 
 namespace clusterctl {
 namespace {
@@ -75,20 +76,9 @@ class StatusUpdateManagerTest : public ::testing::Test {
   }
 
   void run_until(const std::function<bool()>& done) {
-    io_.restart();  // it stops whenever it runs out of work
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    while (!done() && std::chrono::steady_clock::now() < deadline) {
-      io_.run_one_for(std::chrono::milliseconds(10));
-    }
-    ASSERT_TRUE(done());
+    ASSERT_TRUE(run_io_until(io_, done, Duration(5000)));
   }
-  void run_for(Duration duration) {
-    io_.restart();
-    auto deadline = std::chrono::steady_clock::now() + duration;
-    while (std::chrono::steady_clock::now() < deadline) {
-      io_.run_one_for(std::chrono::milliseconds(5));
-    }
-  }
+  void run_for(Duration duration) { run_io_for(io_, duration); }
 
   std::string path(const std::string& task) const { return (dir_ / task / "updates").string(); }
 
