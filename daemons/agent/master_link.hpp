@@ -45,7 +45,10 @@ class MasterLink {
 
   // The id of an agent that registered before (from its checkpoint): the
   // first registration then asks to be that agent again. Call before start().
-  void set_agent_id(const std::string& agent_id) { agent_id_ = agent_id; }
+  void set_agent_id(const std::string& agent_id) {
+    agent_id_ = agent_id;
+    registrations_ = 1;  // what follows re-registers
+  }
   void start();
   // Closes the connection and stops trying.
   void stop();
