@@ -72,7 +72,8 @@ ends = collections.Counter(e["task_id"] for e in events if e["state"] in termina
 tasks = ["burst-%03d" % i for i in range(int(sys.argv[2]))]
 wrong = {t: ends[t] for t in tasks if ends[t] != 1}
 assert not wrong, "tasks without exactly one terminal update: %s" % wrong
-states = collections.Counter(e["state"] for e in events if e["state"] in terminal)
+states = collections.Counter("%s (%s)" % (e["state"], e["reason"]) if e["reason"] else e["state"]
+                             for e in events if e["state"] in terminal)
 print("ok", dict(states))' "$TEST_DIR/burst/events.jsonl" "$tasks"
   echo "# $output" >&3
   grep -h "recovering [0-9]* executors" "$TEST_DIR/agent.log" | sed "s/^/# /" >&3 || true

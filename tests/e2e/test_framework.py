@@ -101,6 +101,15 @@ class Framework:
             error, _ = self.conn.call(method, params)
             if error is not None:
                 print("%s: %s" % (method, error["message"]), file=sys.stderr, flush=True)
+                if tasks:  # refused (the offer went away): launch them on another offer
+                    self.forget_launched([t["task_id"] for t in tasks])
+                    wanted = [t["task_id"] for t in tasks] + wanted
+                    self.conn.call("framework.revive", {"framework_id": self.framework_id})
+
+    def forget_launched(self, task_ids):
+        self.launched -= set(task_ids)
+        with open(self.path("launched"), "w") as f:
+            f.write("".join(t + "\n" for t in sorted(self.launched)))
 
     def on_update(self, status):
         event = {k: status.get(k) for k in
