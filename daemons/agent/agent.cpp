@@ -206,12 +206,13 @@ RegisterAgentCall AgentImpl::registration() const {
   return call;
 }
 
-// Requests on the connection to the master.
+// Registered (again): the id is checkpointed, and the updates flow.
 void AgentImpl::master_registered(const RpcConnectionPtr& master) {
   if (link_.agent_id() != checkpointed_agent_id_) checkpoint_agent();
   updates_.resume(master);
 }
 
+// Requests on the connection to the master.
 void AgentImpl::on_master_request(const RpcConnectionPtr& connection, const RpcMessage& message,
                                   RpcResponder responder) {
   const std::string& method = message.method;
