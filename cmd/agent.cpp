@@ -1,5 +1,7 @@
 // clusterctl agent: runs the agent daemon until SIGTERM or SIGINT, which kill
-// its tasks and wait for their executors before it exits.
+// the tasks of frameworks that do not checkpoint and wait for their executors
+// before it exits; tasks of checkpointing frameworks keep running for the
+// restarted agent to recover.
 #include <memory>
 
 #include "cmd/commands.hpp"
@@ -38,7 +40,26 @@ void setup_agent(CLI::App& app) {
   add_duration_flag(app, "--registration-backoff-max", daemon.registration_backoff_max,
                     "Longest wait between attempts to reach the master");
   add_duration_flag(app, "--executor-shutdown-grace", daemon.executor_shutdown_grace,
-                    "On shutdown, time executors get to exit before SIGKILL");
+                    "On shutdown, time executors of frameworks that do not checkpoint get to "
+                    "exit before SIGKILL");
+  app.add_option("--recover", daemon.recover,
+                 "On restart: reconnect to the tasks of checkpointing frameworks, or clean "
+                 "them up (kill them)")
+      ->type_name("reconnect|cleanup")
+      ->check(CLI::IsMember({"reconnect", "cleanup"}))
+      ->capture_default_str();
+  app.add_option("--reconfiguration-policy", daemon.reconfiguration_policy,
+                 "On restart with other --resources/--attributes: equal refuses, additive "
+                 "accepts growth")
+      ->type_name("equal|additive")
+      ->check(CLI::IsMember({"equal", "additive"}))
+      ->capture_default_str();
+  add_duration_flag(app, "--recovery-timeout", daemon.recovery_timeout,
+                    "How long executors of checkpointing frameworks wait for a restarted agent "
+                    "before killing their task");
+  add_duration_flag(app, "--executor-reregister-timeout", daemon.executor_reregister_timeout,
+                    "After a restart, how long recovered executors have to reconnect before "
+                    "they are killed");
   add_container_flags(app, daemon.containers);
   add_log_level_flag(app, options->log_level);
   set_run(app, options, &run_agent);
@@ -54,7 +75,7 @@ int run_agent(const AgentOptions& options) {
     print_error("agent", agent.status().message());
     return 1;
   }
-  // The agent kills its tasks and waits for their executors before it stops.
+  // The agent kills the tasks it cannot recover and waits for their executors.
   return run_daemon(io, "agent", options.daemon.work_dir, (*agent)->address(),
                     [&](std::function<void()> stopped) { (*agent)->shutdown(stopped); });
 }

@@ -23,8 +23,12 @@ constexpr Duration kCallTimeout{10000};
 constexpr Duration kPatience{2000};
 // Extra time, after the kill grace period, for the KILLED update to arrive.
 constexpr Duration kKillConfirmSlack{5000};
-constexpr double kRefuseBeforePlacement = 5;
-constexpr double kRefuseAfterPlacement = 30;
+// What execute cannot use it declines for long: a filter hides only offers
+// no larger than the declined one, so an agent that frees more shows again.
+constexpr double kRefuseSeconds = 3600;
+// How long execute tries to get its master back, at least.
+constexpr Duration kMinReconnectTime{30000};
+constexpr Duration kMaxReconnectBackoff{2000};
 
 std::string current_user() {
   const char* user = std::getenv("USER");
@@ -62,6 +66,8 @@ class CommandScheduler {
         offer_timer_(io_),
         patience_timer_(io_),
         kill_timer_(io_),
+        reconnect_timer_(io_),
+        reconnect_deadline_(io_),
         signals_(io_) {}
 
   ~CommandScheduler() {
@@ -95,6 +101,8 @@ class CommandScheduler {
     offer_timer_.cancel();
     patience_timer_.cancel();
     kill_timer_.cancel();
+    reconnect_timer_.cancel();
+    reconnect_deadline_.cancel();
     boost::system::error_code ignored;
     signals_.cancel(ignored);
     if (connection_) connection_->close("execute finished");
@@ -102,6 +110,11 @@ class CommandScheduler {
   }
 
   void connect(size_t index) {
+    if (index >= addresses_.size() && reconnecting_) {
+      reconnect_timer_.start(reconnect_backoff_, [this] { connect(0); });
+      reconnect_backoff_ = std::min(reconnect_backoff_ * 2, kMaxReconnectBackoff);
+      return;
+    }
     if (index >= addresses_.size()) {
       finish(1, "cannot reach master at " + options_.master + ": " + last_connect_error_ +
                     " (is it running? set --master or CLUSTERCTL_MASTER)");
@@ -133,26 +146,54 @@ class CommandScheduler {
     handlers.on_notification = [this](const RpcConnectionPtr&, const RpcMessage& message) {
       if (!done_) on_notification(message);
     };
-    handlers.on_close = [this](const RpcConnectionPtr&, const Status& why) {
-      if (done_) return;
-      finish(1, "lost the connection to the master at " + address_ + ": " + why.message());
+    handlers.on_close = [this](const RpcConnectionPtr& connection, const Status& why) {
+      if (done_ || connection != connection_) return;
+      if (phase_ == Phase::kPlaced) {
+        reconnect(why.message());
+      } else {
+        finish(1, "lost the connection to the master at " + address_ + ": " + why.message());
+      }
     };
     return handlers;
   }
 
+  // The task is placed: get a master back and subscribe again as the same
+  // framework, which the master keeps for its failover timeout.
+  void reconnect(const std::string& why) {
+    connection_.reset();
+    reconnecting_ = true;
+    reconnect_backoff_ = Duration(100);
+    Duration patience = std::max(options_.failover_timeout, kMinReconnectTime);
+    say("lost the connection to the master at " + address_ + " (" + why +
+        "); reconnecting for up to " + format_duration(patience));
+    if (!reconnect_deadline_.pending()) {
+      reconnect_deadline_.start(patience, [this, patience] {
+        finish(1, "could not get back to the master within " + format_duration(patience) +
+                      "; task " + task_id_ + " may still run (see 'clusterctl tasks')");
+      });
+    }
+    reconnect_timer_.start(reconnect_backoff_, [this] { connect(0); });
+  }
+
   void subscribe() {
-    phase_ = Phase::kSubscribing;
+    if (!reconnecting_) phase_ = Phase::kSubscribing;
     FrameworkInfo info;
     info.name = options_.framework_name;
     info.roles = {options_.role};
     info.user = current_user();
     info.hostname = host_name();
+    info.id = framework_id_;  // empty the first time
+    info.checkpoint = options_.checkpoint;
+    info.failover_timeout = static_cast<double>(options_.failover_timeout.count()) / 1000.0;
     connection_->call("framework.subscribe", pack_payload(info), kCallTimeout,
                       [this](StatusOr<RpcValue> reply) { on_subscribed(std::move(reply)); });
   }
 
   void on_subscribed(StatusOr<RpcValue> reply) {
     if (done_) return;
+    if (!reply && reconnecting_ && reply.status().kind() == ErrorKind::kUnavailable) {
+      return;  // the connection closed again: on_close goes on reconnecting
+    }
     if (!reply) {
       finish(1, "the master at " + address_ +
                     " refused the subscription: " + reply.status().message());
@@ -164,6 +205,13 @@ class CommandScheduler {
       return;
     }
     framework_id_ = subscribed->framework_id;
+    if (reconnecting_) {
+      reconnecting_ = false;
+      reconnect_deadline_.cancel();
+      say("reconnected to the master at " + address_ + " as framework " + framework_id_);
+      if (interrupted_ && !kill_sent_) kill_task();
+      return;
+    }
     LOG(kInfo) << "subscribed to " << address_ << " as framework " << framework_id_;
     if (phase_ != Phase::kSubscribing) return;  // an offer came first and is being accepted
     phase_ = Phase::kWaiting;
@@ -190,6 +238,7 @@ class CommandScheduler {
 
   // A call whose answer only matters when it fails (and execute still runs).
   void call_and_log(const std::string& method, const Payload& params) {
+    if (!connection_) return;
     connection_->call(method, params, kCallTimeout, [this, method](StatusOr<RpcValue> reply) {
       if (!reply && !done_) LOG(kWarning) << method << ": " << reply.status().message();
     });
@@ -209,9 +258,7 @@ class CommandScheduler {
       }
     }
     if (!declined.empty()) {
-      DeclineCall call{
-          framework_id_, declined,
-          Filters{phase_ == Phase::kPlaced ? kRefuseAfterPlacement : kRefuseBeforePlacement}};
+      DeclineCall call{framework_id_, declined, Filters{kRefuseSeconds}};
       call_and_log("framework.decline", pack_payload(call));
     }
     if (looking()) say_waiting();
@@ -246,7 +293,8 @@ class CommandScheduler {
     task.resources = options_.resources;
     task.command = options_.command;
     task.kill_grace_millis = options_.kill_after.count();
-    AcceptCall call{framework_id_, {offer.id}, {task}, Filters{kRefuseBeforePlacement}};
+    task.health_check = options_.health_check;
+    AcceptCall call{framework_id_, {offer.id}, {task}, Filters{kRefuseSeconds}};
     LOG(kInfo) << "accepting offer " << offer.id << " for task " << task_id_;
     connection_->call("framework.accept", pack_payload(call), kCallTimeout,
                       [this](StatusOr<RpcValue> reply) { on_accepted(std::move(reply)); });
@@ -282,14 +330,44 @@ class CommandScheduler {
   }
 
   void on_update(const TaskStatus& status) {
-    if (task_id_.empty() || status.task_id != task_id_) return;
+    if (task_id_.empty() || status.task_id != task_id_ || ending_) {
+      acknowledge(status, nullptr);
+      return;
+    }
     if (phase_ == Phase::kAccepting) placed();
     StatusOr<TaskState> state = parse_task_state(status.state);
     bool ends = state && ends_execute(*state);
     bool progress = status.reason == "fetching";  // the agent fetching the task's URIs
-    if (status.state != last_state_ || ends || progress) say(describe_status(status));
+    bool health_changed = status.healthy && status.healthy != last_healthy_;
+    if (status.state != last_state_ || ends || progress || health_changed) {
+      say(describe_status(status));
+    }
     last_state_ = status.state;
-    if (ends) finish(exit_code_for(status), "");
+    if (status.healthy) last_healthy_ = status.healthy;
+    if (!ends) {
+      acknowledge(status, nullptr);
+      return;
+    }
+    // Exit once the master has the acknowledgement, so the agent can let the task go.
+    ending_ = true;
+    int code = exit_code_for(status);
+    acknowledge(status, [this, code] { finish(code, ""); });
+  }
+
+  // Every update with a uuid is acknowledged; `then` runs once that is done.
+  void acknowledge(const TaskStatus& status, std::function<void()> then) {
+    if (status.uuid.empty() || !connection_) {
+      if (then) then();
+      return;
+    }
+    AcknowledgeCall call{framework_id_, status.agent_id, status.task_id, status.uuid};
+    connection_->call("framework.acknowledge", pack_payload(call), kCallTimeout,
+                      [this, then](StatusOr<RpcValue> reply) {
+                        if (!reply && !done_) {
+                          LOG(kWarning) << "acknowledgement: " << reply.status().message();
+                        }
+                        if (then) then();
+                      });
   }
 
   void wait_for_signal() {
@@ -322,6 +400,11 @@ class CommandScheduler {
   }
 
   void kill_task() {
+    if (reconnecting_) {
+      interrupted_ = true;  // killed once execute is back with the master
+      say("will kill task " + task_id_ + " once reconnected");
+      return;
+    }
     kill_sent_ = true;
     say("killing task " + task_id_);
     connection_->call("framework.kill", pack_payload(KillCall{framework_id_, task_id_}),
@@ -352,10 +435,16 @@ class CommandScheduler {
   bool interrupted_ = false;
   bool kill_sent_ = false;
   bool offer_timeout_expired_ = false;
+  bool reconnecting_ = false;
+  bool ending_ = false;  // the final update is being acknowledged
+  std::optional<bool> last_healthy_;
+  Duration reconnect_backoff_{100};
   int exit_code_ = 1;
   Timer offer_timer_;
   Timer patience_timer_;
   Timer kill_timer_;
+  Timer reconnect_timer_;
+  Timer reconnect_deadline_;
   asio::signal_set signals_;
 };
 

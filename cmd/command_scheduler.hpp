@@ -4,9 +4,13 @@
 // It connects to the master (the first reachable address of a comma list),
 // subscribes as a framework, accepts the first offer that fits the task and
 // declines the others, then suppresses offers. Each state transition of the
-// task is printed to stderr ("execute: task ID is RUNNING"). SIGINT/SIGTERM
-// kill a placed task and wait for its terminal update. Everything is driven
-// by events on one io_context owned by the scheduler: nothing sleeps or polls.
+// task (and each change of its health) is printed to stderr ("execute: task
+// ID is RUNNING"), and every status update is acknowledged. Once the task is
+// placed, a lost master connection is re-established (any address of the
+// list, backoff up to 2 s) and the framework subscribes again under its id,
+// for up to the failover timeout (at least 30 s). SIGINT/SIGTERM kill a
+// placed task and wait for its terminal update. Everything is driven by
+// events on one io_context owned by the scheduler: nothing sleeps or polls.
 // Single-threaded.
 #pragma once
 
@@ -31,6 +35,9 @@ struct CommandSchedulerOptions {
   std::optional<Duration> timeout;  // give up when no offer fits within this; unset: never
   Duration connect_timeout{10000};  // per master address
   bool handle_signals = true;       // SIGINT/SIGTERM kill the task (tests may turn this off)
+  bool checkpoint = false;          // agents persist the task: it survives their restarts
+  Duration failover_timeout{0};     // the master keeps the task this long if execute goes away
+  std::optional<HealthCheckInfo> health_check;
 };
 
 // Runs until the task reaches a terminal state (or execute gives up) and

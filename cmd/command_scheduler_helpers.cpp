@@ -26,6 +26,9 @@ std::string task_id_prefix(const std::string& name) {
 
 std::string describe_status(const TaskStatus& status) {
   std::string line = "task " + status.task_id + " is " + status.state;
+  if (status.state == "RUNNING" && status.healthy) {
+    return line + (*status.healthy ? " (healthy)" : " (unhealthy: " + status.message + ")");
+  }
   bool plain = status.state == "STAGING" || status.state == "STARTING" ||
                status.state == "RUNNING" || status.state == "FINISHED";
   if (status.reason == "fetching") return line + ": " + status.message;

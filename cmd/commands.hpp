@@ -42,9 +42,13 @@ struct ExecutorOptions {
   std::string executor_id;
   std::string container_id;
   std::string sandbox;
+  bool checkpoint = false;
+  std::string agent_address_file;
+  Duration recovery_timeout{15 * 60 * 1000};
 };
 
-// tasks, agents, offers and frameworks: read-only listings.
+// tasks, agents, offers, frameworks and roles: read-only listings; the base
+// of the other client subcommands' options.
 struct ListOptions {
   std::string master;  // default: $CLUSTERCTL_MASTER, then 127.0.0.1:5050
   bool json = false;
@@ -54,6 +58,35 @@ using TasksOptions = ListOptions;
 using AgentsOptions = ListOptions;
 using OffersOptions = ListOptions;
 using FrameworksOptions = ListOptions;
+using RolesOptions = ListOptions;
+
+// quota set|get|remove.
+struct QuotaOptions : ListOptions {
+  enum class Action { kSet, kGet, kRemove };
+  Action action = Action::kGet;
+  std::string role;       // kGet: empty for every quota
+  std::string guarantee;  // kSet: resources text, checked while parsing
+  std::string limit;
+  bool force = false;
+};
+
+// weights set|get.
+struct WeightsOptions : ListOptions {
+  bool set = false;
+  std::vector<std::string> weights;  // "ROLE=WEIGHT[,ROLE=WEIGHT]", checked while parsing
+};
+
+// reserve and unreserve.
+struct ReserveOptions : ListOptions {
+  bool unreserve = false;
+  std::string agent_id;
+  std::string resources;  // with roles: "cpus(analytics):1"
+};
+
+// frameworks teardown ID.
+struct TeardownOptions : ListOptions {
+  std::string framework_id;
+};
 
 struct ExecuteOptions {
   std::string master;
@@ -69,6 +102,17 @@ struct ExecuteOptions {
   Duration kill_after{3000};
   std::optional<Duration> timeout;  // unset: wait for resources forever
   LogLevel log_level = LogLevel::kWarning;
+  bool checkpoint = false;
+  Duration failover_timeout{0};
+  // Health check: at most one of command, HTTP "PORT[/PATH]" and TCP port.
+  std::string health_check_cmd;
+  std::string health_check_http;
+  uint32_t health_check_tcp = 0;
+  std::optional<Duration> health_check_delay;
+  std::optional<Duration> health_check_interval;
+  std::optional<Duration> health_check_timeout;
+  std::optional<Duration> health_check_grace_period;
+  std::optional<uint32_t> health_check_max_failures;
 };
 
 // logs: a task's stdout or stderr, read from its agent's sandbox.
@@ -100,6 +144,11 @@ void setup_offers(CLI::App& app);
 void setup_frameworks(CLI::App& app);
 void setup_logs(CLI::App& app);
 void setup_sandbox(CLI::App& app);  // with the subcommands ls and cat
+void setup_quota(CLI::App& app);
+void setup_weights(CLI::App& app);
+void setup_roles(CLI::App& app);
+void setup_reserve(CLI::App& app);
+void setup_unreserve(CLI::App& app);
 
 int run_master(const MasterOptions& options);
 int run_agent(const AgentOptions& options);
@@ -112,5 +161,10 @@ int run_frameworks(const FrameworksOptions& options);
 int run_logs(const LogsOptions& options);
 int run_sandbox_ls(const SandboxOptions& options);
 int run_sandbox_cat(const SandboxOptions& options);
+int run_teardown(const TeardownOptions& options);
+int run_quota(const QuotaOptions& options);
+int run_weights(const WeightsOptions& options);
+int run_roles(const RolesOptions& options);
+int run_reserve(const ReserveOptions& options);  // also unreserve
 
 }  // namespace clusterctl::cmd

@@ -9,6 +9,7 @@
 #include "cmd/flags.hpp"
 #include "core/rlimits.hpp"
 #include "fetcher/uri_spec.hpp"
+#include "daemons/executor/health_check.hpp"
 
 namespace clusterctl::cmd {
 
@@ -50,6 +51,82 @@ std::vector<std::string> split_whitespace(const std::string& text) {
   std::vector<std::string> words;
   for (std::string word; stream >> word;) words.push_back(word);
   return words;
+}
+
+Status check_http_check(const std::string& text) {
+  size_t slash = text.find('/');
+  std::string port = text.substr(0, slash);
+  bool digits = !port.empty() && port.size() <= 5 &&
+                port.find_first_not_of("0123456789") == std::string::npos;
+  if (!digits || std::stoi(port) == 0 || std::stoi(port) > 65535) {
+    return Status::invalid("'" + text + "' is not PORT[/PATH] with PORT from 1 to 65535");
+  }
+  return Status::ok();
+}
+
+void add_health_check_flags(CLI::App& app, ExecuteOptions& options) {
+  auto* command = app.add_option("--health-check-cmd", options.health_check_cmd,
+                                 "Health check: a command run in the sandbox; healthy if it "
+                                 "exits 0")
+                      ->type_name("COMMAND")
+                      ->check(make_validator(check_not_blank));
+  auto* http = app.add_option("--health-check-http", options.health_check_http,
+                              "Health check: GET http://127.0.0.1:PORT/PATH; healthy on 2xx/3xx")
+                   ->type_name("PORT[/PATH]")
+                   ->check(make_validator(check_http_check));
+  auto* tcp = app.add_option("--health-check-tcp", options.health_check_tcp,
+                             "Health check: healthy if 127.0.0.1:PORT accepts a connection")
+                  ->type_name("PORT")
+                  ->check(CLI::Range(1, 65535).description(""));
+  command->excludes(http)->excludes(tcp);
+  http->excludes(tcp);
+  add_duration_flag(app, "--health-check-delay", options.health_check_delay,
+                    "Time before the first check (default: 0s)");
+  add_duration_flag(app, "--health-check-interval", options.health_check_interval,
+                    "Time between checks (default: 10s)");
+  add_duration_flag(app, "--health-check-timeout", options.health_check_timeout,
+                    "A check taking longer fails (default: 20s)");
+  add_duration_flag(app, "--health-check-grace-period", options.health_check_grace_period,
+                    "Failures this soon after the start do not count until one check passes "
+                    "(default: 10s)");
+  app.add_option("--health-check-max-failures", options.health_check_max_failures,
+                 "Kill the task after this many failed checks in a row (default: 3)")
+      ->type_name("N")
+      ->check(CLI::Range(1, 1000000).description(""));
+}
+
+// The health check the flags ask for; nullopt without one. Tuning flags
+// without a check are an error.
+StatusOr<std::optional<HealthCheckInfo>> health_check_of(const ExecuteOptions& options) {
+  HealthCheckInfo check;
+  if (!options.health_check_cmd.empty()) {
+    check.type = "command";
+    check.command = options.health_check_cmd;
+  } else if (!options.health_check_http.empty()) {
+    size_t slash = options.health_check_http.find('/');
+    check.type = "http";
+    check.port = static_cast<uint32_t>(std::stoul(options.health_check_http.substr(0, slash)));
+    if (slash != std::string::npos) check.path = options.health_check_http.substr(slash);
+  } else if (options.health_check_tcp != 0) {
+    check.type = "tcp";
+    check.port = options.health_check_tcp;
+  }
+  bool tuned = options.health_check_delay || options.health_check_interval ||
+               options.health_check_timeout || options.health_check_grace_period ||
+               options.health_check_max_failures;
+  if (check.type.empty()) {
+    if (!tuned) return std::optional<HealthCheckInfo>();
+    return Status::invalid(
+        "the --health-check-* timings need --health-check-cmd, --health-check-http or "
+        "--health-check-tcp");
+  }
+  check.delay_millis = options.health_check_delay.value_or(Duration(0)).count();
+  check.interval_millis = options.health_check_interval.value_or(Duration(10000)).count();
+  check.timeout_millis = options.health_check_timeout.value_or(Duration(20000)).count();
+  check.grace_period_millis = options.health_check_grace_period.value_or(Duration(10000)).count();
+  check.consecutive_failures = options.health_check_max_failures.value_or(3);
+  CLUSTERCTL_RETURN_IF_ERROR(validate_health_check(check));
+  return std::optional<HealthCheckInfo>(check);
 }
 
 }  // namespace
@@ -113,6 +190,12 @@ void setup_execute(CLI::App& app) {
                     "When killing the task: time from SIGTERM to SIGKILL");
   add_duration_flag(app, "--timeout", options->timeout,
                     "Exit 1 if no offer fits by then (default: wait forever)");
+  app.add_flag("--checkpoint", options->checkpoint,
+               "Ask agents to checkpoint the task, so that it survives an agent restart");
+  add_duration_flag(app, "--failover-timeout", options->failover_timeout,
+                    "How long the master keeps the task if execute goes away (0: kill it at "
+                    "once)");
+  add_health_check_flags(app, *options);
   add_log_level_flag(app, options->log_level);
   app.footer(
       "Exits with the task's own exit code once it ran (128+N if signal N ended it); otherwise "
@@ -173,6 +256,15 @@ int run_execute(const ExecuteOptions& options) {
   scheduler.framework_name = options.framework_name;
   scheduler.kill_after = options.kill_after;
   scheduler.timeout = options.timeout;
+  scheduler.checkpoint = options.checkpoint;
+  scheduler.failover_timeout = options.failover_timeout;
+  auto health_check = health_check_of(options);
+  if (!health_check) {
+    print_error("execute", health_check.status().message());
+    print_line("Run 'clusterctl execute --help' for usage.");
+    return 2;
+  }
+  scheduler.health_check = *health_check;
   return run_command_scheduler(scheduler);
 }
 

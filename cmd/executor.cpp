@@ -26,6 +26,13 @@ void setup_executor(CLI::App& app) {
                  "Sandbox: the task's working directory, holding stdout and stderr")
       ->type_name("DIR")
       ->required();
+  app.add_flag("--checkpoint", options->checkpoint,
+               "Keep the task running when the agent goes away, and reconnect to it");
+  app.add_option("--agent-address-file", options->agent_address_file,
+                 "File in which a restarted agent writes its address (with --checkpoint)")
+      ->type_name("FILE");
+  add_duration_flag(app, "--recovery-timeout", options->recovery_timeout,
+                    "With --checkpoint: how long to wait for the agent before killing the task");
   set_run(app, options, &run_executor);
 }
 
@@ -36,6 +43,9 @@ int run_executor(const ExecutorOptions& options) {
   executor.executor_id = options.executor_id;
   executor.container_id = options.container_id;
   executor.sandbox = options.sandbox;
+  executor.checkpoint = options.checkpoint;
+  executor.agent_address_file = options.agent_address_file;
+  executor.recovery_timeout = options.recovery_timeout;
   return run_command_executor(executor);
 }
 

@@ -1,4 +1,7 @@
-// clusterctl frameworks: the frameworks the master knows, active or completed.
+// clusterctl frameworks: the frameworks the master knows, active,
+// disconnected (in failover) or completed; `clusterctl frameworks teardown ID`
+// ends one by hand.
+#include <iostream>
 #include <memory>
 
 #include "cmd/commands.hpp"
@@ -24,11 +27,36 @@ Table frameworks_table(const FrameworksReply& reply) {
 void setup_frameworks(CLI::App& app) {
   auto options = std::make_shared<FrameworksOptions>();
   add_list_flags(app, *options, "frameworks");
-  set_run(app, options, &run_frameworks);
+  auto teardown = std::make_shared<TeardownOptions>();
+  CLI::App* action = add_action<TeardownOptions>(
+      app, "teardown", "Tear down a framework: kill its tasks and refuse its scheduler", teardown,
+      [](TeardownOptions&) {}, &run_teardown);
+  action
+      ->add_option("ID", teardown->framework_id, "The framework's id (see 'clusterctl frameworks')")
+      ->required();
+  action->footer(
+      "Kills the framework's tasks, rescinds its offers and refuses its scheduler from then on.");
+  app.require_subcommand(0, 1);
+  // Runs after the subcommand's own callback: list only without one.
+  CLI::App* self = &app;
+  app.callback([options, self] {
+    if (self->got_subcommand("teardown")) return;
+    int code = run_frameworks(*options);
+    if (code != 0) throw CLI::RuntimeError(code);
+  });
 }
 
 int run_frameworks(const FrameworksOptions& options) {
   return run_listing<FrameworksReply>("frameworks", "state.frameworks", options, frameworks_table);
+}
+
+int run_teardown(const TeardownOptions& options) {
+  StatusOr<RpcValue> reply =
+      call_master("frameworks", "framework.teardown",
+                  pack_payload(FrameworkCall{options.framework_id}), options);
+  if (!reply) return 1;
+  std::cout << "framework " << options.framework_id << " torn down\n";
+  return 0;
 }
 
 }  // namespace clusterctl::cmd

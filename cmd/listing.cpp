@@ -15,21 +15,53 @@ void add_list_flags(CLI::App& app, ListOptions& options, const std::string& what
                     "Give up when the master has not answered by then");
 }
 
-StatusOr<RpcValue> query_master(const std::string& command, const std::string& method,
-                                const ListOptions& options) {
+void add_client_flags(CLI::App& app, ListOptions& options) {
+  add_master_flag(app, options.master);
+  add_duration_flag(app, "--timeout", options.timeout,
+                    "Give up when the master has not answered by then");
+}
+
+namespace {
+
+StatusOr<BlockingRpcClient> connect_master(const std::string& command, const ListOptions& options) {
   StatusOr<BlockingRpcClient> client = BlockingRpcClient::connect(options.master, options.timeout);
   if (!client) {
     print_error(command, "cannot reach master at " + options.master + ": " +
                              connect_error_reason(client.status()) +
                              " (is it running? set --master or CLUSTERCTL_MASTER)");
-    return client.status();
   }
+  return client;
+}
+
+std::string no_answer(const ListOptions& options) {
+  return "no answer from the master at " + options.master + " within " +
+         format_duration(options.timeout);
+}
+
+}  // namespace
+
+StatusOr<RpcValue> query_master(const std::string& command, const std::string& method,
+                                const ListOptions& options) {
+  StatusOr<BlockingRpcClient> client = connect_master(command, options);
+  if (!client) return client.status();
   StatusOr<RpcValue> reply = client->call(method, empty_payload(), options.timeout);
   if (!reply) {
     std::string why = reply.status().kind() == ErrorKind::kTimeout
                           ? "no answer within " + format_duration(options.timeout)
                           : reply.status().message();
     print_error(command, "the master at " + options.master + " failed " + method + ": " + why);
+  }
+  return reply;
+}
+
+StatusOr<RpcValue> call_master(const std::string& command, const std::string& method,
+                               const Payload& params, const ListOptions& options) {
+  StatusOr<BlockingRpcClient> client = connect_master(command, options);
+  if (!client) return client.status();
+  StatusOr<RpcValue> reply = client->call(method, params, options.timeout);
+  if (!reply) {
+    print_error(command, reply.status().kind() == ErrorKind::kTimeout ? no_answer(options)
+                                                                      : reply.status().message());
   }
   return reply;
 }

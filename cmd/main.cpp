@@ -49,6 +49,13 @@ constexpr Subcommand kSubcommands[] = {
     {"frameworks", "List the frameworks subscribed to the master", setup_frameworks, false},
     {"logs", "Print a task's stdout or stderr, or follow it", setup_logs, false},
     {"sandbox", "List or print the files of a task's sandbox (ls, cat)", setup_sandbox, false},
+    {"quota", "Set, show or remove the quota (guarantee and limit) of a role", setup_quota, false},
+    {"weights", "Set or show role weights, which scale the roles' fair shares", setup_weights,
+     false},
+    {"roles", "List the roles with weight, quota, allocation, reservations and frameworks",
+     setup_roles, false},
+    {"reserve", "Reserve an agent's unreserved resources for a role", setup_reserve, false},
+    {"unreserve", "Give back resources reserved with 'clusterctl reserve'", setup_unreserve, false},
     {"executor", "The built-in command executor, started by agents for each task", setup_executor,
      true},
 };

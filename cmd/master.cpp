@@ -5,6 +5,9 @@
 #include "cmd/daemon_runner.hpp"
 #include "cmd/flags.hpp"
 #include "core/asio.hpp"
+#include "core/rate_limiter.hpp"
+#include "core/role_weights.hpp"
+#include "daemons/master/allocator.hpp"
 #include "daemons/master/master.hpp"
 
 namespace clusterctl::cmd {
@@ -29,6 +32,19 @@ void setup_master(CLI::App& app) {
       ->type_name("DIR");
   add_duration_flag(app, "--allocation-interval", daemon.allocation_interval,
                     "How often free resources are offered again");
+  app.add_option_function<std::string>(
+         "--weights", [&daemon](const std::string& text) { daemon.weights = *parse_weights(text); },
+         "Role weights, 'analytics=3,batch=1' (those set with 'clusterctl weights' win)")
+      ->type_name("ROLE=WEIGHT,...")
+      ->check(make_validator([](const std::string& text) { return parse_weights(text).status(); }));
+  app.add_option("--min-allocatable", daemon.min_allocatable,
+                 "Offer only what holds all of one alternative: 'cpus:0.01|mem:32'")
+      ->type_name("RESOURCES|...")
+      ->capture_default_str()
+      ->check(
+          make_validator([](const std::string& text) { return allocator_config(text).status(); }));
+  add_duration_flag(app, "--offer-timeout", daemon.offer_timeout,
+                    "Rescind offers unanswered for this long and offer them again (0s: never)");
   add_duration_flag(app, "--agent-ping-timeout", daemon.agent_ping_timeout,
                     "Ping agents this often; an unanswered ping times out after it");
   app.add_option("--max-agent-ping-timeouts", daemon.max_agent_ping_timeouts,
@@ -40,6 +56,17 @@ void setup_master(CLI::App& app) {
                  "How many ended tasks to keep for 'clusterctl tasks'")
       ->type_name("N")
       ->capture_default_str();
+  add_duration_flag(app, "--agent-reregister-timeout", daemon.agent_reregister_timeout,
+                    "After a restart, how long known agents have to re-register before they are "
+                    "unreachable");
+  app.add_option("--agent-removal-rate-limit", daemon.agent_removal_rate_limit,
+                 "At most N agents marked unreachable per DURATION, e.g. 1/10s (default: no "
+                 "limit)")
+      ->type_name("N/DURATION")
+      ->check(make_validator([](const std::string& text) {
+        auto limit = parse_rate_limit(text);
+        return limit ? Status::ok() : limit.status();
+      }));
   add_log_level_flag(app, options->log_level);
   set_run(app, options, &run_master);
 }

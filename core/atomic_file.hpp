@@ -5,6 +5,8 @@
 #pragma once
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/status.hpp"
 
@@ -14,6 +16,15 @@ namespace clusterctl {
 // one, even after a crash: a temporary file next to it, fsync, rename, fsync
 // of the directory.
 Status write_file_atomic(const std::string& path, const std::string& content);
+
+// The same guarantee for each of several files (each is old or wholly new
+// after a crash), for the price of two file system syncs in all instead of
+// two per file: every temporary file is written, the file systems holding
+// them are synced (syncfs), every file is renamed into place, and they are
+// synced again. Returns one Status per file, in order. A directory that does
+// not exist is an error for its file, as with write_file_atomic.
+std::vector<Status> write_files_atomic(
+    const std::vector<std::pair<std::string, std::string>>& files);
 
 // The whole file; a missing file is kNotFound, other failures kIoError, each
 // naming the path.

@@ -37,7 +37,15 @@ struct FrameworkInfo {
   std::string user;
   std::string hostname;
   bool partition_aware = false;  // UNREACHABLE instead of LOST for lost agents
-  MSGPACK_DEFINE_MAP(id, name, roles, user, hostname, partition_aware);
+  // Agents persist this framework's tasks and status updates, so that its
+  // tasks survive an agent restart.
+  bool checkpoint = false;
+  // How long the master keeps the framework and its tasks after its scheduler
+  // disconnects, waiting for it to subscribe again with this id (0: tear down
+  // at once).
+  double failover_timeout = 0;  // seconds
+  MSGPACK_DEFINE_MAP(id, name, roles, user, hostname, partition_aware, checkpoint,
+                     failover_timeout);
 };
 
 // An artifact the agent fetches into the sandbox before the task starts
@@ -62,6 +70,21 @@ struct CommandInfo {
   MSGPACK_DEFINE_MAP(value, shell, arguments, environment, uris, rlimits);
 };
 
+// A task's health check, run by its executor (daemons/executor/health_check.*).
+struct HealthCheckInfo {
+  std::string type;          // "command", "http" or "tcp"
+  std::string command;       // command: run by /bin/sh -c in the sandbox; healthy if it exits 0
+  uint32_t port = 0;         // http, tcp: checked on 127.0.0.1:port
+  std::string path = "/";    // http: healthy on a 2xx or 3xx answer to GET path
+  int64_t delay_millis = 0;  // before the first check
+  int64_t interval_millis = 10000;
+  int64_t timeout_millis = 20000;       // a check that takes longer fails
+  int64_t grace_period_millis = 10000;  // failures after start-up do not count until then...
+  uint32_t consecutive_failures = 3;    // ...and this many in a row kill the task
+  MSGPACK_DEFINE_MAP(type, command, port, path, delay_millis, interval_millis, timeout_millis,
+                     grace_period_millis, consecutive_failures);
+};
+
 struct TaskInfo {
   std::string task_id;
   std::string name;
@@ -70,7 +93,9 @@ struct TaskInfo {
   Resources resources;
   CommandInfo command;
   int64_t kill_grace_millis = 3000;  // SIGTERM, then SIGKILL after this
-  MSGPACK_DEFINE_MAP(task_id, name, agent_id, role, resources, command, kill_grace_millis);
+  std::optional<HealthCheckInfo> health_check;
+  MSGPACK_DEFINE_MAP(task_id, name, agent_id, role, resources, command, kill_grace_millis,
+                     health_check);
 };
 
 // A status update for one task. state is a task_state_name ("RUNNING").
@@ -84,9 +109,12 @@ struct TaskStatus {
   std::string message;  // for people
   std::optional<int32_t> exit_code;  // set when the task's process ended (128+N for signal N)
   double timestamp = 0;              // seconds since the epoch
+  // Names this update for acknowledgements. Empty on answers to
+  // reconciliation, which need none.
   std::string uuid;
+  std::optional<bool> healthy;  // set when the task has a health check with a result
   MSGPACK_DEFINE_MAP(task_id, framework_id, agent_id, executor_id, state, reason, message,
-                     exit_code, timestamp, uuid);
+                     exit_code, timestamp, uuid, healthy);
 };
 
 struct Offer {
@@ -105,13 +133,24 @@ struct Filters {
   MSGPACK_DEFINE_MAP(refuse_seconds);
 };
 
+// An operation on offered resources, applied before the tasks of an accept
+// are launched: "reserve" turns unreserved resources into ones reserved for
+// the role they name ("cpus(ops):1"); "unreserve" turns dynamically reserved
+// ones back. Reservations are kept in the master's registry.
+struct OfferOperation {
+  std::string type;
+  Resources resources;
+  MSGPACK_DEFINE_MAP(type, resources);
+};
+
 // framework.accept: launch tasks on the resources of offers on one agent.
 struct AcceptCall {
   std::string framework_id;
   std::vector<std::string> offer_ids;
   std::vector<TaskInfo> tasks;
   Filters filters;  // for what is left unused
-  MSGPACK_DEFINE_MAP(framework_id, offer_ids, tasks, filters);
+  std::vector<OfferOperation> operations = {};
+  MSGPACK_DEFINE_MAP(framework_id, offer_ids, tasks, filters, operations);
 };
 
 struct DeclineCall {
@@ -127,13 +166,39 @@ struct KillCall {
   MSGPACK_DEFINE_MAP(framework_id, task_id);
 };
 
+// framework.acknowledge: the framework has the update `uuid` of a task. The
+// master relays it to the agent (agent.acknowledge), whose status update
+// manager then sends the task's next update.
+struct AcknowledgeCall {
+  std::string framework_id;
+  std::string agent_id;
+  std::string task_id;
+  std::string uuid;
+  MSGPACK_DEFINE_MAP(framework_id, agent_id, task_id, uuid);
+};
+
+// framework.reconcile: the latest state of these tasks (none listed: of every
+// live task of the framework) arrives as framework.update notifications.
+struct ReconcileTask {
+  std::string task_id;
+  std::string agent_id;  // optional
+  MSGPACK_DEFINE_MAP(task_id, agent_id);
+};
+
+struct ReconcileCall {
+  std::string framework_id;
+  std::vector<ReconcileTask> tasks;
+  MSGPACK_DEFINE_MAP(framework_id, tasks);
+};
+
 // master -> agent: run a task in a new executor.
 struct RunTaskCall {
   std::string framework_id;
   std::string framework_name;
   std::string executor_id;
   TaskInfo task;
-  MSGPACK_DEFINE_MAP(framework_id, framework_name, executor_id, task);
+  bool checkpoint = false;  // the framework's FrameworkInfo.checkpoint
+  MSGPACK_DEFINE_MAP(framework_id, framework_name, executor_id, task, checkpoint);
 };
 
 // agent -> master (re-registration): what runs there now.
@@ -207,7 +272,8 @@ struct RescindNotice {
 // framework.suppress / framework.revive.
 struct FrameworkCall {
   std::string framework_id;
-  MSGPACK_DEFINE_MAP(framework_id);
+  std::vector<std::string> roles = {};  // empty: all of the framework's roles
+  MSGPACK_DEFINE_MAP(framework_id, roles);
 };
 
 }  // namespace clusterctl

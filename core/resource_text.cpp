@@ -327,18 +327,24 @@ StatusOr<Resources> Resources::from_flat_map(const std::map<std::string, FlatVal
   Resources result;
   std::map<std::string, Resource::Type> types;
   for (const auto& [key, value] : flat) {
-    std::string shown_value = value.is_number ? format_number(value.number) : value.text;
-    std::string item = key + ":" + shown_value;
+    // Numbers are formatted only for error messages: this runs for every offer.
+    auto shown_value = [&value] {
+      return value.is_number ? format_number(value.number) : value.text;
+    };
     Resource resource;
-    Status status = parse_key(trim(key), item, &resource);
-    if (status.is_ok() && value.is_number) {
-      status = scalar_from_number(value.number, shown_value, &resource.scalar_millis);
+    Status status = parse_key(trim(key), key + ":", &resource);
+    bool plain_number = value.is_number && value.number >= 0 &&
+                        value.number * 1000 <= static_cast<double>(kMaxScalarMillis);
+    if (status.is_ok() && plain_number) {
+      resource.scalar_millis = std::llround(value.number * 1000);
+    } else if (status.is_ok() && value.is_number) {
+      status = scalar_from_number(value.number, shown_value(), &resource.scalar_millis);
     } else if (status.is_ok()) {
       status = parse_value(trim(value.text), &resource);
     }
     if (status.is_ok()) status = check_type(resource, &types);
     if (status.is_ok()) status = result.add(resource);
-    if (!status.is_ok()) return resources_error(item, status);
+    if (!status.is_ok()) return resources_error(key + ":" + shown_value(), status);
   }
   Status totals = check_totals(result);
   if (!totals.is_ok()) return resources_error(result.to_string(), totals);

@@ -265,6 +265,12 @@ Status validate_role(const std::string& role) {
   }
 }
 
+bool role_includes(const std::string& ancestor, const std::string& role) {
+  if (ancestor == role) return true;
+  if (ancestor == "*" || role.size() <= ancestor.size()) return false;
+  return role.compare(0, ancestor.size(), ancestor) == 0 && role[ancestor.size()] == '/';
+}
+
 bool Resource::empty() const {
   switch (type) {
     case Type::kScalar:
@@ -335,7 +341,9 @@ Resources Resources::reserved_for(const std::string& role) const {
 Resources Resources::allocatable_to(const std::string& role) const {
   Resources result;
   for (const Resource& resource : items_) {
-    if (resource.role == "*" || resource.role == role) result.items_.push_back(resource);
+    if (resource.role == "*" || role_includes(resource.role, role)) {
+      result.items_.push_back(resource);
+    }
   }
   return result;
 }

@@ -50,6 +50,12 @@ struct Resource {
 // no empty segment, no "." or ".." segment ("eng/ml/training").
 Status validate_role(const std::string& role);
 
+// Whether `ancestor` is `role` itself or one of its ancestors in the role
+// tree: "eng" holds "eng" and "eng/ml/training" but not "engineering".
+// Resources reserved for `ancestor` may be used by frameworks in `role`.
+// "*" holds only "*".
+bool role_includes(const std::string& ancestor, const std::string& role);
+
 class Resources {
  public:
   Resources() = default;
@@ -86,7 +92,8 @@ class Resources {
   double scalar(const std::string& name) const;
   // Only the entries of one role ("*" = unreserved).
   Resources reserved_for(const std::string& role) const;
-  // Entries whose role is "*" or `role` (what a framework in `role` may use).
+  // Entries whose role is "*" or `role` or an ancestor of it (what a framework
+  // in `role` may use: a reservation for "eng" serves "eng/ml" too).
   Resources allocatable_to(const std::string& role) const;
   // The same entries with every role replaced by `role`.
   Resources with_role(const std::string& role) const;

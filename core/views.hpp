@@ -31,8 +31,9 @@ struct TaskView {
   double started_at = 0;  // seconds since the epoch
   double updated_at = 0;
   std::optional<TaskUsage> usage;  // the latest agent.usage report, if any
+  std::optional<bool> healthy;     // the latest health check result, if the task has one
   MSGPACK_DEFINE_MAP(id, name, framework_id, agent_id, executor_id, state, reason, message,
-                     exit_code, role, resources, started_at, updated_at, usage);
+                     exit_code, role, resources, started_at, updated_at, usage, healthy);
 };
 
 struct AgentResourcesView {
@@ -46,7 +47,9 @@ struct AgentView {
   std::string id;
   std::string hostname;
   std::string address;
-  std::string state;  // "active", "disconnected" or "unreachable"
+  // "active", "disconnected", "unreachable", or "recovering" (known from the
+  // registry after a master restart, not re-registered yet)
+  std::string state;
   AgentResourcesView resources;
   Attributes attributes;
   uint32_t tasks = 0;  // live tasks
@@ -58,12 +61,17 @@ struct FrameworkView {
   std::string id;
   std::string name;
   std::vector<std::string> roles;
-  std::string state;  // "active" or "completed"
+  // "active", "disconnected" (its scheduler is away; it is kept for its
+  // failover timeout) or "completed" (torn down)
+  std::string state;
   Resources used;
   Resources offered;
   uint32_t tasks = 0;  // live tasks
   double registered_at = 0;
-  MSGPACK_DEFINE_MAP(id, name, roles, state, used, offered, tasks, registered_at);
+  double failover_timeout = 0;  // seconds
+  bool checkpoint = false;
+  MSGPACK_DEFINE_MAP(id, name, roles, state, used, offered, tasks, registered_at, failover_timeout,
+                     checkpoint);
 };
 
 struct OfferView {

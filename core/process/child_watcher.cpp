@@ -10,6 +10,7 @@
 
 #include "core/asio.hpp"
 #include "core/log.hpp"
+#include "core/timer.hpp"
 
 namespace clusterctl {
 
@@ -18,6 +19,7 @@ struct ChildWatcher::Entry {
   asio::posix::stream_descriptor descriptor;  // owns the pidfd
   bool kill_group = false;
   ExitCallback on_exit;
+  std::function<void()> on_gone;  // watch_exit: not reaped, status unknown
 };
 
 namespace {
@@ -61,6 +63,25 @@ size_t ChildWatcher::size() const {
   return entries_.size();
 }
 
+Status ChildWatcher::watch_exit(pid_t pid, std::function<void()> on_exit) {
+  if (entries_.count(pid) > 0)
+    return Status::already_exists("process " + std::to_string(pid) + " is already watched");
+  int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  if (pidfd < 0) {
+    if (errno == ESRCH) {
+      post(io_, std::move(on_exit));  // already gone
+      return Status::ok();
+    }
+    return Status::io_error("cannot watch process " + std::to_string(pid) + ": " +
+                            std::strerror(errno));
+  }
+  auto entry = std::make_shared<Entry>(io_, pidfd);
+  entry->on_gone = std::move(on_exit);
+  entries_[pid] = entry;
+  arm(pid);
+  return Status::ok();
+}
+
 Status ChildWatcher::add(pid_t pid, bool kill_group, ExitCallback on_exit) {
   if (entries_.count(pid) > 0)
     return Status::already_exists("process " + std::to_string(pid) + " is already watched");
@@ -102,6 +123,14 @@ void ChildWatcher::on_readable(pid_t pid) {
   if (found == entries_.end()) return;
   std::shared_ptr<Entry> entry = found->second;
   int pidfd = entry->descriptor.native_handle();
+  if (entry->on_gone) {  // a pidfd is readable once its process has exited
+    entries_.erase(found);
+    boost::system::error_code ignored;
+    entry->descriptor.close(ignored);
+    std::function<void()> on_gone = std::move(entry->on_gone);
+    on_gone();
+    return;
+  }
   if (entry->kill_group) {
     siginfo_t peek{};
     if (::waitid(P_PIDFD, pidfd, &peek, WEXITED | WNOHANG | WNOWAIT) == 0 && peek.si_pid == 0) {

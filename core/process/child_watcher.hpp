@@ -6,8 +6,10 @@
 //   ChildWatcher watcher(io);
 //   watcher.watch_group(pid, [](const ExitStatus& exit) { ... });
 //
-// Only this process's own children can be watched, and nothing else may reap
-// them (no waitpid(-1), no SIGCHLD set to SIG_IGN).
+// Only this process's own children can be watched and reaped, and nothing
+// else may reap them (no waitpid(-1), no SIGCHLD set to SIG_IGN). A process
+// that is not a child (an executor adopted by a restarted agent) can still be
+// watched with watch_exit: its exit is seen, not its exit status.
 //
 // Threading: belongs to one io_context thread; call it and receive callbacks
 // there. Destroying the watcher stops watching: no callback runs afterwards
@@ -45,6 +47,10 @@ class ChildWatcher {
   // once it has exited, what is left of its group is SIGKILLed before the
   // leader is reaped (while the zombie leader still holds the group's id).
   Status watch_group(pid_t pid, ExitCallback on_exit);
+
+  // Calls `on_exit` once, on the io_context thread, after `pid` exited (or at
+  // once if it already has). For any process, child or not; it is not reaped.
+  Status watch_exit(pid_t pid, std::function<void()> on_exit);
 
   bool watching(pid_t pid) const;
   size_t size() const;

@@ -8,8 +8,10 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <sstream>
 
 #include "core/process/pid_namespace_spawn.hpp"
 
@@ -175,6 +177,48 @@ std::vector<pid_t> child_pids(pid_t pid) {
   }
   ::closedir(dir);
   return children;
+}
+
+namespace {
+
+struct ProcessStat {
+  char state = '?';  // R, S, D, Z (zombie), X (dead), ...
+  uint64_t start_time = 0;
+};
+
+// From /proc/PID/stat: field 3 (state) and field 22 (start time). The command
+// name before them may hold spaces and parentheses: it ends at the last ')'.
+StatusOr<ProcessStat> read_process_stat(pid_t pid) {
+  std::string path = "/proc/" + std::to_string(pid) + "/stat";
+  std::ifstream file(path);
+  std::string line;
+  if (pid <= 0 || !file || !std::getline(file, line)) {
+    return Status::not_found("no process " + std::to_string(pid));
+  }
+  size_t name_end = line.rfind(')');
+  std::vector<std::string> fields;  // from field 3 on
+  if (name_end != std::string::npos) {
+    std::istringstream rest(line.substr(name_end + 1));
+    for (std::string field; rest >> field;) fields.push_back(field);
+  }
+  constexpr size_t kStartTime = 22 - 3;
+  if (fields.size() <= kStartTime || fields[0].empty()) {
+    return Status::io_error("cannot parse " + path);
+  }
+  return ProcessStat{fields[0][0], std::strtoull(fields[kStartTime].c_str(), nullptr, 10)};
+}
+
+}  // namespace
+
+StatusOr<uint64_t> process_start_time(pid_t pid) {
+  auto stat = read_process_stat(pid);
+  if (!stat) return stat.status();
+  return stat->start_time;
+}
+
+bool process_alive(pid_t pid, uint64_t start_time) {
+  auto stat = read_process_stat(pid);
+  return stat.is_ok() && stat->state != 'Z' && stat->state != 'X' && stat->start_time == start_time;
 }
 
 std::vector<std::string> current_environment() {

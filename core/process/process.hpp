@@ -78,6 +78,15 @@ std::vector<pid_t> child_pids(pid_t pid);
 // never from an event loop.
 Status kill_and_wait(const std::function<std::vector<pid_t>()>& members, Duration timeout);
 
+// When `pid` started, in clock ticks since boot (/proc/PID/stat, field 22).
+// With the pid it names one process for the life of the machine: a pid that
+// was reused has another start time. kNotFound if there is no such process.
+StatusOr<uint64_t> process_start_time(pid_t pid);
+
+// Whether `pid` is the process that started at `start_time` and has not
+// exited (a zombie counts as exited).
+bool process_alive(pid_t pid, uint64_t start_time);
+
 // This process's environment as "KEY=VALUE" entries.
 std::vector<std::string> current_environment();
 

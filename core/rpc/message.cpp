@@ -10,6 +10,9 @@ namespace {
 // past them the peer is broken or hostile.
 constexpr size_t kMaxElements = 1 << 20;
 constexpr size_t kMaxDepth = 64;
+// The unpacker's buffer starts small (it doubles as frames need): most
+// connections carry small frames and many are idle.
+constexpr size_t kInitialBufferBytes = 4096;
 
 using Packer = msgpack::packer<msgpack::sbuffer>;
 
@@ -158,7 +161,7 @@ std::string encode_notification(const std::string& method, const Payload& params
 struct FrameDecoder::State {
   explicit State(size_t max_frame)
       : max_frame_bytes(max_frame),
-        unpacker(nullptr, nullptr, MSGPACK_UNPACKER_INIT_BUFFER_SIZE,
+        unpacker(nullptr, nullptr, kInitialBufferBytes,
                  msgpack::unpack_limit(kMaxElements, kMaxElements, max_frame, max_frame, max_frame,
                                        kMaxDepth)) {}
   size_t max_frame_bytes;

@@ -10,7 +10,7 @@ namespace {
 
 // A peer that stops reading may not make us buffer without bound.
 constexpr size_t kMaxQueuedBytes = 256 * 1024 * 1024;
-constexpr size_t kReadChunk = 64 * 1024;
+constexpr size_t kReadChunk = 16 * 1024;  // per connection: idle connections stay cheap
 
 uint64_t next_connection_id() {
   static std::atomic<uint64_t> counter{1};

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "core/asio.hpp"
+#include "core/atomic_file.hpp"
 #include "core/json.hpp"
 #include "core/log.hpp"
 #include "daemons/agent/agent_impl.hpp"
@@ -76,6 +77,13 @@ Status complete_options(AgentOptions& options) {
     if (!binary) return binary.status();
     options.executor_binary = *binary;
   }
+  if (options.recover != "reconnect" && options.recover != "cleanup") {
+    return Status::invalid("unknown --recover '" + options.recover + "': use reconnect or cleanup");
+  }
+  if (options.reconfiguration_policy != "equal" && options.reconfiguration_policy != "additive") {
+    return Status::invalid("unknown --reconfiguration-policy '" + options.reconfiguration_policy +
+                           "': use equal or additive");
+  }
   return Status::ok();
 }
 
@@ -136,7 +144,13 @@ AgentImpl::AgentImpl(asio::io_context& io, AgentOptions options, Resources resou
       resources_(std::move(resources)),
       attributes_(std::move(attributes)),
       watcher_(io),
-      forwarder_([this](const TaskStatus& status) { update_done(status); }),
+      writer_(io),
+      updates_(io, writer_,
+               StatusUpdateManager::Options{options_.status_update_retry_min,
+                                            options_.status_update_retry_max},
+               [this](const std::string& framework_id, const std::string& task_id) {
+                 stream_done(framework_id, task_id);
+               }),
       link_(io, options_.master, options_.registration_backoff_max,
             MasterLink::Callbacks{
                 [this] { return registration(); },
@@ -144,8 +158,8 @@ AgentImpl::AgentImpl(asio::io_context& io, AgentOptions options, Resources resou
                        RpcResponder responder) {
                   on_master_request(connection, message, std::move(responder));
                 },
-                [this](const RpcConnectionPtr& master) { forwarder_.resume(master); },
-                [this] { forwarder_.pause(); }}),
+                [this](const RpcConnectionPtr& master) { master_registered(master); },
+                [this] { updates_.pause(); }}),
       launcher_(container_hooks()),
       files_(io, options_.work_dir + "/agents"),
       gc_(io,
@@ -182,14 +196,13 @@ Status AgentImpl::start() {
   if (!server) return server.status();
   server_ = std::move(server).value();
   executor_address_ = local_address(server_->address());
+  // Executors of checkpointing frameworks find a restarted agent here.
+  CLUSTERCTL_RETURN_IF_ERROR(make_directories(meta_dir(options_.work_dir)));
+  CLUSTERCTL_RETURN_IF_ERROR(
+      write_file_atomic(address_path(options_.work_dir), executor_address_ + "\n"));
+  CLUSTERCTL_RETURN_IF_ERROR(recover());
   LOG(kInfo) << "agent on " << options_.hostname << " offers " << resources_.to_string()
              << (attributes_.empty() ? "" : " with attributes " + format_attributes(attributes_));
-  // Nothing survives an agent restart yet: whatever a previous agent left in
-  // the isolators (cgroups) is destroyed. Checkpoint recovery passes the
-  // containers it recovered here instead of none.
-  isolation_->recover({}, [](const Status& recovered) {
-    if (!recovered) LOG(kWarning) << "isolator recovery: " << recovered.message();
-  });
   gc_.start();
   measure_usage();
   link_.start();
@@ -210,12 +223,23 @@ RegisterAgentCall AgentImpl::registration() const {
   return call;
 }
 
+// Registered (again): the id is checkpointed, and the updates flow.
+void AgentImpl::master_registered(const RpcConnectionPtr& master) {
+  if (link_.agent_id() != checkpointed_agent_id_) checkpoint_agent();
+  updates_.resume(master);
+}
+
 // Requests on the connection to the master.
 void AgentImpl::on_master_request(const RpcConnectionPtr& connection, const RpcMessage& message,
                                   RpcResponder responder) {
   const std::string& method = message.method;
   if (method == "agent.ping") {
     responder.reply(empty_payload());
+  } else if (method == "agent.acknowledge") {
+    if (auto call = parse_params<AcknowledgeCall>(message, responder)) {
+      responder.reply(empty_payload());
+      updates_.acknowledge(call->framework_id, call->task_id, call->uuid);
+    }
   } else if (method == "agent.run_task") {
     if (auto call = parse_params<RunTaskCall>(message, responder)) {
       run_task(*call, std::move(responder));
@@ -243,7 +267,8 @@ void AgentImpl::on_request(const RpcConnectionPtr& connection, const RpcMessage&
     }
   } else if (method == "agent.ping") {
     responder.reply(empty_payload());
-  } else if (method == "agent.run_task" || method == "agent.kill_task") {
+  } else if (method == "agent.run_task" || method == "agent.kill_task" ||
+             method == "agent.acknowledge") {
     responder.fail(Status::failed_precondition(
         method + " is taken only from the master, on the connection the agent registered on"));
   } else {
@@ -282,7 +307,7 @@ Payload AgentImpl::state_view() const {
   view.registered = link_.registered();
   view.resources = resources_;
   view.attributes = attributes_;
-  view.queued_updates = forwarder_.size();
+  view.queued_updates = updates_.pending();
   view.sandbox_root = files_.root();
   view.isolation = isolation_->loaded();
   for (const auto& [container_id, executor] : executors_) {
@@ -301,29 +326,40 @@ void AgentImpl::shutdown(std::function<void()> done) {
   if (shutting_down_) return;
   shutting_down_ = true;
   shutdown_done_ = std::move(done);
-  LOG(kInfo) << "shutting down: killing " << executors_.size() << " executors";
-  for (auto& [container_id, executor] : executors_) kill_executor(*executor, -1);
+  size_t killed = 0;
+  for (auto& [container_id, executor] : executors_) {
+    if (outlives_agent(*executor)) continue;  // it waits for the next agent to recover it
+    kill_executor(*executor, -1);
+    ++killed;
+  }
+  LOG(kInfo) << "shutting down: killing " << killed << " executors; " << executors_.size() - killed
+             << " of checkpointing frameworks keep running";
   shutdown_timer_.start(options_.executor_shutdown_grace, [this] {
     for (auto& [container_id, executor] : executors_) {
-      kill_for_good(*executor, "still running after the shutdown grace period");
+      if (!outlives_agent(*executor)) {
+        kill_for_good(*executor, "still running after the shutdown grace period");
+      }
     }
   });
   shutdown_step();
 }
 
 void AgentImpl::shutdown_step() {
-  if (!shutting_down_ || !executors_.empty() || shutdown_finished_) return;
+  if (!shutting_down_ || shutdown_finished_) return;
+  for (const auto& [container_id, executor] : executors_) {
+    if (!outlives_agent(*executor)) return;  // still exiting
+  }
   shutdown_timer_.cancel();
-  if (forwarder_.empty() || !link_.registered()) {
+  if (updates_.unsaved() == 0 || !link_.registered()) {
     finish_shutdown();
     return;
   }
-  LOG(kInfo) << "sending " << forwarder_.size() << " status updates before stopping";
+  LOG(kInfo) << "delivering " << updates_.unsaved() << " status updates before stopping";
   shutdown_timer_.start(kShutdownFlushTimeout, [this] {
-    LOG(kWarning) << forwarder_.size() << " status updates could not be sent to the master";
+    LOG(kWarning) << updates_.unsaved() << " status updates could not be delivered";
     finish_shutdown();
   });
-  forwarder_.when_empty([this] { finish_shutdown(); });
+  updates_.when_flushed([this] { finish_shutdown(); });
 }
 
 void AgentImpl::finish_shutdown() {
@@ -332,7 +368,7 @@ void AgentImpl::finish_shutdown() {
   shutdown_timer_.cancel();
   usage_timer_.cancel();
   link_.stop();
-  forwarder_.pause();
+  updates_.pause();
   if (server_) server_->stop();
   LOG(kInfo) << "agent shut down";
   if (shutdown_done_) std::exchange(shutdown_done_, nullptr)();

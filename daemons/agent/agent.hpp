@@ -1,6 +1,9 @@
 // The agent daemon: registers its resources and attributes with the master,
-// runs each task in its own executor process with a sandbox directory,
-// forwards status updates in order, and kills tasks on request.
+// runs each task in its own executor process in a container (isolator
+// plugins) with a sandbox directory its artifacts are fetched into, delivers
+// status updates reliably, reports usage, and kills tasks on request. For
+// frameworks that ask for checkpointing it persists its tasks under
+// WORK_DIR/meta, so that a restarted agent recovers them without killing them.
 //
 // Threading: an Agent lives on one io_context thread; every handler runs there
 // (actor style). Blocking work (waiting on children, disk) is kept off it.
@@ -31,6 +34,21 @@ struct AgentOptions {
   Duration registration_backoff_max{5000};
   Duration executor_shutdown_grace{5000};
   ContainerOptions containers;  // isolation, fetcher, sandboxes
+  // On restart: "reconnect" re-attaches to the executors left running,
+  // "cleanup" kills them (their tasks end KILLED) and starts with none.
+  std::string recover = "reconnect";
+  // On restart with other resources or attributes than checkpointed: "equal"
+  // refuses to start, "additive" accepts growth.
+  std::string reconfiguration_policy = "equal";
+  // How long executors of checkpointing frameworks wait for a restarted agent
+  // before they kill their task.
+  Duration recovery_timeout{15 * 60 * 1000};
+  // How long a restarted agent waits for the executors it recovered to
+  // reconnect before it kills them.
+  Duration executor_reregister_timeout{5000};
+  // Unacknowledged status updates are sent again after this, doubling up to max.
+  Duration status_update_retry_min{1000};
+  Duration status_update_retry_max{30000};
 };
 
 class Agent {
@@ -40,9 +58,11 @@ class Agent {
   // the master then happens in the background (retrying with backoff).
   static StatusOr<std::unique_ptr<Agent>> create(boost::asio::io_context& io, AgentOptions options);
   virtual std::string address() const = 0;
-  // Kills every task (KILLED updates are sent if the master is reachable),
-  // waits for the executors to exit (SIGKILL after executor_shutdown_grace),
-  // closes connections and then calls `done`.
+  // Kills every task of frameworks that do not checkpoint (KILLED updates are
+  // sent if the master is reachable) and waits for their executors to exit
+  // (SIGKILL after executor_shutdown_grace); executors of checkpointing
+  // frameworks keep running for the next agent to recover. Then closes
+  // connections and calls `done`.
   virtual void shutdown(std::function<void()> done) = 0;
 };
 

@@ -1,11 +1,11 @@
 // AgentImpl: the agent's state and event handlers, split by concern over
 // agent.cpp (start-up, dispatch, HTTP, shutdown), executors.cpp (executor
 // registration, status updates, kills, exits), executor_launch.cpp (the
-// asynchronous launch: prepare, spawn, isolate; cleanup) and
-// container_monitor.cpp (usage, limits, the task's end). Its parts live in
-// their own files: MasterLink, StatusForwarder, ContainerLauncher with the
-// Isolation and FetcherHook, FileServer, SandboxGc, sandboxes and resource
-// detection.
+// asynchronous launch: prepare, spawn, isolate; cleanup), container_monitor.cpp
+// (usage, limits, the task's end) and agent_recovery.cpp (checkpoints and
+// recovery after a restart). Its parts live in their own files: MasterLink,
+// StatusUpdateManager, CheckpointWriter, ContainerLauncher with the Isolation
+// and FetcherHook, FileServer, SandboxGc, sandboxes and resource detection.
 //
 // Threading: everything runs on the one io_context thread (actor style, no
 // locks). Child exits arrive there through the ChildWatcher.
@@ -28,19 +28,22 @@
 #include "core/task_usage.hpp"
 #include "core/timer.hpp"
 #include "daemons/agent/agent.hpp"
+#include "daemons/agent/checkpoint.hpp"
+#include "daemons/agent/checkpoint_writer.hpp"
 #include "daemons/agent/container_launcher.hpp"
 #include "daemons/agent/fetcher_hook.hpp"
 #include "daemons/agent/file_server.hpp"
 #include "daemons/agent/isolation.hpp"
 #include "daemons/agent/master_link.hpp"
 #include "daemons/agent/sandbox_gc.hpp"
-#include "daemons/agent/status_forwarder.hpp"
+#include "daemons/agent/status_update_manager.hpp"
 
 namespace clusterctl {
 
 // One executor process and the one task it runs.
 struct ExecutorRecord {
-  explicit ExecutorRecord(boost::asio::io_context& io) : kill_deadline(io) {}
+  explicit ExecutorRecord(boost::asio::io_context& io)
+      : kill_deadline(io), reregister_deadline(io) {}
 
   ContainerConfig config;       // ids, sandbox, task
   pid_t pid = 0;                // the executor, leader of its own process group; 0 while preparing
@@ -51,14 +54,29 @@ struct ExecutorRecord {
   bool kill_requested = false;
   bool launch_failed = false;  // the launch was refused: forget it silently on exit
   Timer kill_deadline;         // after grace + 5 s: SIGKILL both groups
-  bool isolated = false;       // executor.register is answered only once isolated
+  // Containers (executor_launch.cpp, container_monitor.cpp).
+  bool isolated = false;  // (and checkpointed): executor.register is answered only then
   std::optional<RpcResponder> pending_registration;
   std::optional<ContainerLimitation> limitation;  // a limit the container went over
   std::optional<TaskUsage> usage;                 // the latest measurement
   bool ending = false;    // a terminal status waits for the limitation check
   bool exited = false;    // the executor was reaped
   bool removing = false;  // cleanup runs; the record goes when it is done
+  // Checkpointing (agent_recovery.cpp).
+  bool checkpoint = false;  // its framework checkpoints: it outlives the agent process
+  bool recovered = false;   // adopted from an earlier agent process: not our child
+  uint64_t pid_start_time = 0;
+  uint64_t task_start_time = 0;
+  // Set when the agent ends the executor on its own (not on a kill request):
+  // the state and reason of the update its exit causes.
+  TaskState end_state = TaskState::kKilled;
+  std::string end_reason;
+  Timer reregister_deadline;  // a recovered executor must reconnect by then
 };
+
+// Whether the executor keeps running when the agent stops: it checkpoints and
+// its container is set up (an executor still being prepared has nothing to keep).
+bool outlives_agent(const ExecutorRecord& executor);
 
 class AgentImpl : public Agent {
  public:
@@ -70,6 +88,12 @@ class AgentImpl : public Agent {
   void shutdown(std::function<void()> done) override;
 
  private:
+  // A run with a checkpoint on disk.
+  struct CheckpointedRun {
+    std::string container_id;
+    std::string sandbox;  // handed to the GC once the checkpoint is removed
+  };
+
   // agent.cpp
   void on_master_request(const RpcConnectionPtr& connection, const RpcMessage& message,
                          RpcResponder responder);
@@ -90,14 +114,19 @@ class AgentImpl : public Agent {
                          RpcResponder responder);
   void executor_update(const RpcConnectionPtr& connection, TaskStatus status,
                        RpcResponder responder);
-  void executor_exited(const std::string& container_id, const ExitStatus& exit);
+  // `exit` is unknown for a recovered executor (not our child).
+  void executor_exited(const std::string& container_id, const std::optional<ExitStatus>& exit);
   void kill_task(const KillTaskCall& call, RpcResponder responder);
   // Asks the executor to kill its task; SIGKILLs both groups if it cannot.
   void kill_executor(ExecutorRecord& executor, int64_t grace_millis);
   void kill_for_good(ExecutorRecord& executor, const std::string& why);
-  // Records the task's state and queues the update for the master.
-  void forward_update(ExecutorRecord& executor, TaskStatus status);
-  void update_done(const TaskStatus& status);
+  void kill_task_group(ExecutorRecord& executor);
+  // Records the task's state and hands the update to the status update
+  // manager; `stored` runs once it is kept.
+  void forward_update(
+      ExecutorRecord& executor, TaskStatus status,
+      StatusUpdateManager::Stored stored = [](const Status&) {});
+  void stream_done(const std::string& framework_id, const std::string& task_id);
   ExecutorRecord* find_executor(const std::string& framework_id, const std::string& task_id);
   TaskStatus make_status(const ExecutorRecord& executor, TaskState state, const std::string& reason,
                          const std::string& message) const;
@@ -107,6 +136,8 @@ class AgentImpl : public Agent {
   Status launch(const RunTaskCall& call);
   void prepared(const std::string& container_id, PrepareResult result);
   void isolated(const std::string& container_id, const Status& status);
+  void fail_spawned_launch(ExecutorRecord& executor, const std::string& reason,
+                           const std::string& message);
   void answer_registration(ExecutorRecord& executor);
   // Cleans the container up (hooks in reverse), then forgets the executor.
   void remove_executor(const std::string& container_id);
@@ -115,11 +146,32 @@ class AgentImpl : public Agent {
   // container_monitor.cpp
   // The task's terminal status: limits are checked first (a kernel OOM kill
   // looks like any SIGKILL), then it is forwarded.
-  void end_task(ExecutorRecord& executor, TaskStatus status);
-  void conclude(const std::string& container_id, TaskStatus status);
+  void end_task(
+      ExecutorRecord& executor, TaskStatus status,
+      StatusUpdateManager::Stored stored = [](const Status&) {});
+  void conclude(const std::string& container_id, TaskStatus status,
+                StatusUpdateManager::Stored stored);
   void on_limitation(const std::string& container_id, const ContainerLimitation& limitation);
   void fetch_progress(const std::string& container_id, const std::string& message);
   void measure_usage();  // every usage_interval: usage, polled limits, report to the master
+
+  // agent_recovery.cpp
+  Status recover();
+  // The isolators take back the containers of the runs whose executor is
+  // still alive (and destroy everything else of theirs); prepares wait for it.
+  void recover_containers(const std::vector<RecoveredRun>& runs);
+  void recover_run(const RecoveredRun& run, bool rebooted);
+  void end_lost_run(const RecoveredRun& run, bool rebooted);
+  void end_run(const ExecutorCheckpoint& checkpoint, TaskState state, const std::string& reason,
+               const std::string& message);
+  // The agent checkpoint once the master gave (or confirmed) the agent's id.
+  void checkpoint_agent();
+  // `written` runs once the executor's checkpoint is on disk.
+  void checkpoint_executor(
+      const ExecutorRecord& executor, std::function<void(const Status&)> written = [](const Status&) {});
+  // Removes a run's checkpoint once its executor is gone and its task's
+  // terminal update was acknowledged; its sandbox then goes to the GC.
+  void forget_run_if_done(const std::string& task_key);
 
   boost::asio::io_context& io_;
   AgentOptions options_;
@@ -128,7 +180,8 @@ class AgentImpl : public Agent {
   std::unique_ptr<RpcServer> server_;
   std::string executor_address_;  // where executors reach this agent
   ChildWatcher watcher_;
-  StatusForwarder forwarder_;
+  CheckpointWriter writer_;  // before updates_: its callbacks go there
+  StatusUpdateManager updates_;
   MasterLink link_;
   std::shared_ptr<Isolation> isolation_;  // set up by container_hooks()
   std::shared_ptr<FetcherHook> fetcher_;
@@ -138,8 +191,11 @@ class AgentImpl : public Agent {
   Timer usage_timer_;
   // By container id.
   std::map<std::string, std::unique_ptr<ExecutorRecord>> executors_;
-  // Tasks whose terminal update the master has not had yet, by task_key().
+  // Tasks whose terminal update was not acknowledged yet, by agent_task_key().
   std::map<std::string, AgentTask> live_tasks_;
+  // Runs with a checkpoint on disk, by agent_task_key().
+  std::map<std::string, CheckpointedRun> checkpointed_runs_;
+  std::string checkpointed_agent_id_;
 
   bool shutting_down_ = false;
   bool shutdown_finished_ = false;

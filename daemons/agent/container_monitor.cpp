@@ -12,31 +12,38 @@ namespace {
 constexpr Duration kUsageCallTimeout{5000};
 }
 
-void AgentImpl::end_task(ExecutorRecord& executor, TaskStatus status) {
-  if (executor.terminal || executor.ending) return;
+void AgentImpl::end_task(ExecutorRecord& executor, TaskStatus status,
+                         StatusUpdateManager::Stored stored) {
+  if (executor.terminal) {
+    forward_update(executor, std::move(status), std::move(stored));  // ignored, and answered
+    return;
+  }
+  if (executor.ending) {  // the end is being checked: the executor sends it again later
+    stored(Status::unavailable("the task's end is being recorded; send it again"));
+    return;
+  }
   auto state = parse_task_state(status.state);
   bool maybe_limited = executor.isolated && !executor.kill_requested && state.is_ok() &&
                        *state != TaskState::kFinished;
   std::string container_id = executor.config.container_id;
+  executor.ending = true;
   if (!maybe_limited || executor.limitation) {
-    executor.ending = true;
-    conclude(container_id, std::move(status));
+    conclude(container_id, std::move(status), std::move(stored));
     return;
   }
-  executor.ending = true;
-  isolation_->check(container_id,
-                    [this, container_id, status](std::optional<TaskUsage> usage,
-                                                 std::optional<ContainerLimitation> limitation) {
-                      auto found = executors_.find(container_id);
-                      if (found == executors_.end()) return;
-                      if (usage) found->second->usage = usage;
-                      if (limitation && !found->second->limitation)
-                        found->second->limitation = limitation;
-                      conclude(container_id, status);
-                    });
+  isolation_->check(container_id, [this, container_id, status, stored](
+                                      std::optional<TaskUsage> usage,
+                                      std::optional<ContainerLimitation> limitation) {
+    auto found = executors_.find(container_id);
+    if (found == executors_.end()) return;
+    if (usage) found->second->usage = usage;
+    if (limitation && !found->second->limitation) found->second->limitation = limitation;
+    conclude(container_id, status, stored);
+  });
 }
 
-void AgentImpl::conclude(const std::string& container_id, TaskStatus status) {
+void AgentImpl::conclude(const std::string& container_id, TaskStatus status,
+                         StatusUpdateManager::Stored stored) {
   auto found = executors_.find(container_id);
   if (found == executors_.end()) return;
   ExecutorRecord& executor = *found->second;
@@ -49,7 +56,7 @@ void AgentImpl::conclude(const std::string& container_id, TaskStatus status) {
     status.message = executor.limitation->message + (how.empty() ? "" : "; " + how);
     status.exit_code.reset();
   }
-  forward_update(executor, std::move(status));
+  forward_update(executor, std::move(status), std::move(stored));
   if (executor.exited) remove_executor(container_id);
 }
 

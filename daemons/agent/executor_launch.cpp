@@ -1,8 +1,10 @@
 // The launch of an executor, step by step, each step a reaction on the
 // agent's thread: prepare the container (isolators, fetcher; off the loop),
-// spawn the executor, isolate it, and only then answer its
-// executor.register. A task that ends before its executor exists ends here.
-// And the end of every container: cleanup, then the sandbox goes to the GC.
+// spawn the executor, isolate it, checkpoint it (for a checkpointing
+// framework), and only then answer its executor.register. A task that ends
+// before its executor exists ends here. And the end of every container:
+// cleanup, then the sandbox goes to the GC (a checkpointed run's once its
+// checkpoint is removed).
 #include "core/log.hpp"
 #include "core/plugin/plugin_library.hpp"
 #include "daemons/agent/agent_impl.hpp"
@@ -49,10 +51,21 @@ Status AgentImpl::launch(const RunTaskCall& call) {
   if (!config_or) return config_or.status();
   auto executor = std::make_unique<ExecutorRecord>(io_);
   executor->config = std::move(config_or).value();
+  executor->checkpoint = call.checkpoint;
   const ContainerConfig& config = executor->config;
   std::string container_id = config.container_id;
-  live_tasks_[agent_task_key(config.framework_id, config.task.task_id)] =
-      AgentTask{config.framework_id, config.task, "STAGING"};
+  std::string key = agent_task_key(config.framework_id, config.task.task_id);
+  live_tasks_[key] = AgentTask{config.framework_id, config.task, "STAGING"};
+  // From here on every update of the task, a launch failure too, goes
+  // through its stream.
+  updates_.open(config.framework_id, config.task.task_id,
+                call.checkpoint ? updates_checkpoint_path(options_.work_dir, container_id) : "");
+  if (call.checkpoint) {
+    // Without a pid yet: an agent restarted before the executor was isolated
+    // knows the task never started.
+    checkpointed_runs_[key] = CheckpointedRun{container_id, config.sandbox};
+    checkpoint_executor(*executor);
+  }
   LOG(kInfo) << "preparing container " << container_id << " for task " << config.task.task_id
              << " of framework " << config.framework_id << " in " << config.sandbox;
   executors_[container_id] = std::move(executor);
@@ -77,6 +90,7 @@ void AgentImpl::prepared(const std::string& container_id, PrepareResult result) 
     StatusOr<pid_t> pid = launcher_.spawn(config, *result.launch);
     if (pid) {
       executor.pid = *pid;
+      executor.pid_start_time = process_start_time(*pid).value_or(0);
       Status watched = watcher_.watch_group(*pid, [this, container_id](const ExitStatus& exit) {
         executor_exited(container_id, exit);
       });
@@ -101,20 +115,41 @@ void AgentImpl::isolated(const std::string& container_id, const Status& status) 
   if (found == executors_.end() || found->second->exited) return;
   ExecutorRecord& executor = *found->second;
   if (!status) {
-    LOG(kError) << "cannot isolate task " << executor.config.task.task_id << ": "
-                << status.message();
-    executor.launch_failed = true;  // its exit, after the SIGKILL, only cleans up
-    forward_update(executor, make_status(executor, TaskState::kFailed, "container isolation failed",
-                                         status.message()));
-    if (executor.pending_registration) {
-      executor.pending_registration->fail(Status::failed_precondition(status.message()));
-      executor.pending_registration.reset();
-    }
-    kill_for_good(executor, "its container could not be isolated");
+    fail_spawned_launch(executor, "container isolation failed", status.message());
     return;
   }
-  executor.isolated = true;
-  if (executor.pending_registration) answer_registration(executor);
+  if (!executor.checkpoint) {
+    executor.isolated = true;
+    if (executor.pending_registration) answer_registration(executor);
+    return;
+  }
+  // The executor gets its task only once a restarted agent would find it.
+  checkpoint_executor(executor, [this, container_id](const Status& written) {
+    auto found = executors_.find(container_id);
+    if (found == executors_.end() || found->second->exited) return;
+    ExecutorRecord& executor = *found->second;
+    if (!written) {
+      fail_spawned_launch(executor, "container launch failed",
+                          "cannot checkpoint the executor: " + written.message());
+      return;
+    }
+    executor.isolated = true;
+    if (executor.pending_registration) answer_registration(executor);
+  });
+}
+
+// The executor runs but must not get its task: it is killed, and its exit
+// only cleans up.
+void AgentImpl::fail_spawned_launch(ExecutorRecord& executor, const std::string& reason,
+                                    const std::string& message) {
+  LOG(kError) << "cannot launch task " << executor.config.task.task_id << ": " << message;
+  executor.launch_failed = true;
+  forward_update(executor, make_status(executor, TaskState::kFailed, reason, message));
+  if (executor.pending_registration) {
+    executor.pending_registration->fail(Status::failed_precondition(message));
+    executor.pending_registration.reset();
+  }
+  kill_for_good(executor, message);
 }
 
 void AgentImpl::answer_registration(ExecutorRecord& executor) {
@@ -132,8 +167,12 @@ void AgentImpl::remove_executor(const std::string& container_id) {
   launcher_.cleanup(found->second->config, [this, container_id] {
     auto found = executors_.find(container_id);
     if (found == executors_.end()) return;
-    gc_.schedule(found->second->config.sandbox);
+    const ContainerConfig& config = found->second->config;
+    std::string key = agent_task_key(config.framework_id, config.task.task_id);
+    // A checkpointed run's sandbox goes to the GC with its checkpoint.
+    if (checkpointed_runs_.count(key) == 0) gc_.schedule(config.sandbox);
     executors_.erase(found);
+    forget_run_if_done(key);
     shutdown_step();
   });
 }

@@ -3,6 +3,8 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <memory>
+
 #include "core/ids.hpp"
 #include "core/log.hpp"
 #include "core/task_status.hpp"
@@ -77,6 +79,12 @@ StatusOr<ContainerConfig> AgentImpl::container_config(const RunTaskCall& call) c
                  "--container-id", config.container_id,
                  "--sandbox", config.sandbox};
   // clang-format on
+  if (call.checkpoint) {
+    // The executor outlives this agent process and reconnects to the next one.
+    config.argv.insert(config.argv.end(),
+                       {"--checkpoint", "--agent-address-file", address_path(options_.work_dir),
+                        "--recovery-timeout", format_duration(options_.recovery_timeout)});
+  }
   config.env = current_environment();
   return config;
 }
@@ -98,7 +106,9 @@ void AgentImpl::register_executor(const RpcConnectionPtr& connection,
                   << "; the agent started " << executor.pid;
   }
   executor.connection = connection;
-  LOG(kInfo) << "executor " << call.executor_id << " registered";
+  executor.reregister_deadline.cancel();
+  LOG(kInfo) << "executor " << call.executor_id
+             << (executor.recovered ? " reconnected after the agent restarted" : " registered");
   executor.pending_registration = std::move(responder);
   if (executor.isolated) answer_registration(executor);  // else once isolated
 }
@@ -123,62 +133,95 @@ void AgentImpl::executor_update(const RpcConnectionPtr& connection, TaskStatus s
                                    ", not " + status.task_id));
     return;
   }
+  if (!updates_.has_stream(executor->config.framework_id, status.task_id)) {
+    responder.reply(empty_payload());  // sent again after its stream ended: nothing to do
+    return;
+  }
   if (*state == TaskState::kRunning && executor->task_group == 0) {
     executor->task_group = find_task_group(executor->pid);
+    executor->task_start_time = process_start_time(executor->task_group).value_or(0);
+    if (executor->checkpoint) checkpoint_executor(*executor);
   }
-  responder.reply(empty_payload());
-  if (is_terminal(*state)) {
-    end_task(*executor, std::move(status));
+  // The executor is answered once the update is kept (on disk if checkpointed).
+  auto answer = std::make_shared<RpcResponder>(std::move(responder));
+  auto stored = [answer](const Status& kept) {
+    if (kept) {
+      answer->reply(empty_payload());
+    } else {
+      answer->fail(kept);
+    }
+  };
+  bool again = updates_.received(executor->config.framework_id, status.task_id, status.uuid);
+  if (is_terminal(*state) && !again) {
+    end_task(*executor, std::move(status), std::move(stored));
   } else {
-    forward_update(*executor, std::move(status));
+    forward_update(*executor, std::move(status), std::move(stored));
   }
 }
 
-void AgentImpl::forward_update(ExecutorRecord& executor, TaskStatus status) {
+void AgentImpl::forward_update(ExecutorRecord& executor, TaskStatus status,
+                               StatusUpdateManager::Stored stored) {
   const ContainerConfig& config = executor.config;
-  if (executor.terminal) {
-    LOG(kWarning) << "ignoring " << status.state << " for task " << config.task.task_id
-                  << ": it already ended as " << executor.state;
-    return;
-  }
   status.task_id = config.task.task_id;
   status.framework_id = config.framework_id;
   status.executor_id = config.executor_id;
   status.agent_id = link_.agent_id();
   if (status.uuid.empty()) status.uuid = new_id("update");
+  if (updates_.received(config.framework_id, status.task_id, status.uuid)) {
+    updates_.update(std::move(status), std::move(stored));  // sent again: taken once
+    return;
+  }
+  if (executor.terminal) {
+    LOG(kWarning) << "ignoring " << status.state << " for task " << config.task.task_id
+                  << ": it already ended as " << executor.state;
+    stored(Status::ok());
+    return;
+  }
   auto state = parse_task_state(status.state);
   executor.terminal = state.is_ok() && is_terminal(*state);
   executor.state = status.state;
-  live_tasks_[agent_task_key(config.framework_id, config.task.task_id)].state = status.state;
+  auto live = live_tasks_.find(agent_task_key(config.framework_id, config.task.task_id));
+  if (live != live_tasks_.end()) live->second.state = status.state;
   LOG(kInfo) << "task " << config.task.task_id << " is " << status.state
              << (status.reason.empty() ? "" : " (" + status.reason + ")");
-  forwarder_.push(std::move(status));
+  updates_.update(std::move(status), std::move(stored));
 }
 
-// The master has the update: a task it knows ended is no longer reported.
-void AgentImpl::update_done(const TaskStatus& status) {
-  auto task = live_tasks_.find(agent_task_key(status.framework_id, status.task_id));
-  if (task == live_tasks_.end()) return;
-  auto state = parse_task_state(task->second.state);
-  if (state.is_ok() && is_terminal(*state)) live_tasks_.erase(task);
+// The framework has the task's terminal update: it is no longer reported.
+void AgentImpl::stream_done(const std::string& framework_id, const std::string& task_id) {
+  std::string key = agent_task_key(framework_id, task_id);
+  live_tasks_.erase(key);
+  forget_run_if_done(key);
 }
 
-void AgentImpl::executor_exited(const std::string& container_id, const ExitStatus& exit) {
+void AgentImpl::executor_exited(const std::string& container_id,
+                                const std::optional<ExitStatus>& exit) {
   auto found = executors_.find(container_id);
   if (found == executors_.end()) return;
   ExecutorRecord& executor = *found->second;
   executor.kill_deadline.cancel();
+  executor.reregister_deadline.cancel();
   executor.exited = true;
+  std::string how = exit ? exit->describe()
+                         : "exited (its exit status is unknown: an earlier agent process "
+                           "started it)";
   LOG(kInfo) << "executor " << executor.config.executor_id << " (pid " << executor.pid << ") "
-             << exit.describe();
+             << how;
+  if (executor.pending_registration) {
+    executor.pending_registration->fail(Status::unavailable("the executor exited"));
+    executor.pending_registration.reset();
+  }
   if (!executor.launch_failed && !executor.terminal && !executor.ending) {
     // The executor can no longer clean up after itself.
-    if (executor.task_group != 0) kill_group(executor.task_group);
-    std::string message = "executor " + exit.describe();
-    end_task(executor,
-             executor.kill_requested
-                 ? make_status(executor, TaskState::kKilled, "killed", message)
-                 : make_status(executor, TaskState::kFailed, "executor terminated", message));
+    kill_task_group(executor);
+    std::string message = "executor " + how;
+    TaskStatus status =
+        !executor.end_reason.empty()
+            ? make_status(executor, executor.end_state, executor.end_reason, message)
+        : executor.kill_requested
+            ? make_status(executor, TaskState::kKilled, "killed", message)
+            : make_status(executor, TaskState::kFailed, "executor terminated", message);
+    end_task(executor, std::move(status));
     return;  // the end of the task removes the executor
   }
   if (!executor.ending) remove_executor(container_id);
@@ -239,8 +282,19 @@ void AgentImpl::kill_for_good(ExecutorRecord& executor, const std::string& why) 
   executor.kill_deadline.cancel();
   if (executor.pid == 0 || executor.exited) return;  // nothing (left) to signal
   if (executor.task_group == 0) executor.task_group = find_task_group(executor.pid);
-  if (executor.task_group != 0) kill_group(executor.task_group);
+  kill_task_group(executor);
   kill_group(executor.pid);
+}
+
+// Checks the start time of a task adopted after a restart, so that a reused
+// pid is never signalled.
+void AgentImpl::kill_task_group(ExecutorRecord& executor) {
+  if (executor.task_group == 0) return;
+  if (executor.task_start_time != 0) {
+    auto start = process_start_time(executor.task_group);
+    if (start.is_ok() && *start != executor.task_start_time) return;
+  }
+  kill_group(executor.task_group);
 }
 
 ExecutorRecord* AgentImpl::find_executor(const std::string& framework_id,
@@ -259,6 +313,10 @@ TaskStatus AgentImpl::make_status(const ExecutorRecord& executor, TaskState stat
   return make_task_status({executor.config.task.task_id, executor.config.framework_id,
                            link_.agent_id(), executor.config.executor_id},
                           state, reason, message);
+}
+
+bool outlives_agent(const ExecutorRecord& executor) {
+  return executor.checkpoint && executor.isolated && !executor.launch_failed;
 }
 
 }  // namespace clusterctl

@@ -4,9 +4,10 @@
 // registers with "agent.register". After a failed attempt or a lost
 // connection it tries again, the next address first, after a backoff that
 // starts at 100 ms and doubles up to `backoff_max` (reset by a successful
-// registration). The first registration has no agent id; the id the master
-// gives is kept for the life of the process and sent on every
-// re-registration, together with the live tasks (asked for on each attempt).
+// registration). The first registration has no agent id (unless one was
+// recovered from a checkpoint); the id the master gives is kept for the life
+// of the process and sent on every re-registration, together with the live
+// tasks (asked for on each attempt).
 //
 // Threading: one io_context thread; callbacks run there.
 #pragma once
@@ -42,6 +43,12 @@ class MasterLink {
              Callbacks callbacks);
   ~MasterLink();
 
+  // The id of an agent that registered before (from its checkpoint): the
+  // first registration then asks to be that agent again. Call before start().
+  void set_agent_id(const std::string& agent_id) {
+    agent_id_ = agent_id;
+    registrations_ = 1;  // what follows re-registers
+  }
   void start();
   // Closes the connection and stops trying.
   void stop();

@@ -1,22 +1,20 @@
 // The command executor's event loop: register, run the task, report, obey
-// kills. Everything happens on one io_context thread.
+// kills, run health checks. Everything happens on one io_context thread.
 #include "daemons/executor/command_executor.hpp"
 
 #include <signal.h>
 #include <unistd.h>
 
-#include <deque>
 #include <memory>
 
 #include "core/asio.hpp"
-#include "core/ids.hpp"
 #include "core/log.hpp"
 #include "core/messages.hpp"
 #include "core/process/child_watcher.hpp"
 #include "core/process/group_killer.hpp"
-#include "core/rpc/rpc.hpp"
 #include "core/task_status.hpp"
-#include "core/timer.hpp"
+#include "daemons/executor/agent_session.hpp"
+#include "daemons/executor/health_check.hpp"
 #include "daemons/executor/rotating_output.hpp"
 #include "daemons/executor/task_command.hpp"
 
@@ -24,56 +22,75 @@ namespace clusterctl {
 
 namespace {
 
-constexpr Duration kConnectTimeout{10000};
-constexpr Duration kCallTimeout{30000};
+AgentSessionOptions session_options(const CommandExecutorOptions& options) {
+  AgentSessionOptions session;
+  session.agent = options.agent;
+  session.agent_address_file = options.agent_address_file;
+  session.checkpoint = options.checkpoint;
+  session.recovery_timeout = options.recovery_timeout;
+  session.identity = RegisterExecutorCall{options.framework_id, options.executor_id,
+                                          options.container_id, static_cast<int32_t>(::getpid())};
+  return session;
+}
 
 class CommandExecutor {
  public:
   CommandExecutor(asio::io_context& io, CommandExecutorOptions options)
-      : io_(io), options_(std::move(options)), watcher_(io), killer_(io), signals_(io) {}
+      : io_(io),
+        options_(std::move(options)),
+        watcher_(io),
+        killer_(io),
+        signals_(io),
+        session_(io, session_options(options_),
+                 AgentSession::Callbacks{
+                     [this](const RegisterExecutorReply& reply) { registered(reply); },
+                     [this](const RpcMessage& message, RpcResponder responder) {
+                       on_request(message, std::move(responder));
+                     },
+                     [this](const Status& why) { agent_lost(why); }, [this] { finish(0); }}) {}
 
   void start();
   int exit_code() const { return exit_code_; }
 
  private:
-  void connected(StatusOr<RpcConnectionPtr> connection);
-  void registered(StatusOr<RpcValue> reply);
+  void registered(const RegisterExecutorReply& reply);
   void launch();
   // The task's stdout and stderr: straight into the sandbox files, or through
-  // pipes into rotated files when the agent set a size limit.
+  // pipes into rotated files when the agent set a size limit. The pipes are
+  // read here, so output keeps flowing while the agent is away.
   Status route_output(SpawnOptions& spawn);
+  void start_health_checks(const std::vector<std::string>& environment);
+  void health_changed(bool healthy, const std::string& message);
   void task_exited(const ExitStatus& exit);
   void on_request(const RpcMessage& message, RpcResponder responder);
   void kill_task(Duration grace);
   void on_signal(const boost::system::error_code& error, int signal_number);
-  void connection_lost(const Status& why);
-
-  // The update queue: one call in flight, the next sent when it is answered.
+  void agent_lost(const Status& why);
   void send_update(TaskState state, const std::string& reason, const std::string& message,
-                   std::optional<int32_t> exit_code = std::nullopt);
-  void send_next();
-  void update_answered(StatusOr<RpcValue> reply);
+                   std::optional<int32_t> exit_code = std::nullopt,
+                   std::optional<bool> healthy = std::nullopt);
   void finish(int code);
 
   asio::io_context& io_;
   CommandExecutorOptions options_;
-  RpcConnectionPtr connection_;
   ChildWatcher watcher_;
   GroupKiller killer_;
   asio::signal_set signals_;
+  AgentSession session_;
+  std::unique_ptr<HealthChecker> health_;
   TaskInfo task_;
+  pid_t task_pid_ = 0;  // while the task runs
+  bool registered_ = false;
+  bool kill_requested_ = false;
+  bool unhealthy_ = false;  // killed for failing its health check
+  std::optional<bool> healthy_;
+  bool agent_gone_ = false;
+  bool finished_ = false;
+  int exit_code_ = 1;
   uint64_t log_max_bytes_ = 0;
   uint32_t log_keep_ = 0;
   std::unique_ptr<RotatingOutput> stdout_;
   std::unique_ptr<RotatingOutput> stderr_;
-  pid_t task_pid_ = 0;  // while the task runs
-  bool registered_ = false;
-  bool kill_requested_ = false;
-  bool connection_gone_ = false;
-  bool finished_ = false;
-  std::deque<TaskStatus> updates_;
-  bool update_in_flight_ = false;
-  int exit_code_ = 1;
 };
 
 void CommandExecutor::start() {
@@ -81,43 +98,20 @@ void CommandExecutor::start() {
   signals_.add(SIGINT);
   signals_.async_wait(
       [this](const boost::system::error_code& error, int number) { on_signal(error, number); });
-  RpcHandlers handlers;
-  handlers.on_request = [this](const RpcConnectionPtr&, const RpcMessage& message,
-                               RpcResponder responder) {
-    on_request(message, std::move(responder));
-  };
-  handlers.on_close = [this](const RpcConnectionPtr&, const Status& why) { connection_lost(why); };
-  rpc_connect(io_, options_.agent, std::move(handlers), kConnectTimeout,
-              [this](StatusOr<RpcConnectionPtr> connection) { connected(std::move(connection)); });
+  session_.start();
 }
 
-void CommandExecutor::connected(StatusOr<RpcConnectionPtr> connection) {
-  if (!connection) {
-    LOG(kError) << "cannot reach the agent: " << connection.status().message();
-    finish(1);
-    return;
-  }
-  connection_ = *connection;
-  RegisterExecutorCall call{options_.framework_id, options_.executor_id, options_.container_id,
-                            static_cast<int32_t>(::getpid())};
-  connection_->call("executor.register", pack_payload(call), kCallTimeout,
-                    [this](StatusOr<RpcValue> reply) { registered(std::move(reply)); });
-}
-
-void CommandExecutor::registered(StatusOr<RpcValue> reply) {
+void CommandExecutor::registered(const RegisterExecutorReply& reply) {
   if (finished_) return;
-  StatusOr<RegisterExecutorReply> registration =
-      reply ? reply->as<RegisterExecutorReply>("executor.register reply") : reply.status();
-  if (!registration) {
-    LOG(kError) << "registration with the agent failed: " << registration.status().message();
-    finish(1);
+  if (registered_) {
+    LOG(kInfo) << "reconnected to the agent; task " << task_.task_id << " kept running";
     return;
   }
   registered_ = true;
-  task_ = registration->task;
-  if (!registration->sandbox.empty()) options_.sandbox = registration->sandbox;
-  log_max_bytes_ = registration->log_max_bytes;
-  log_keep_ = registration->log_keep;
+  task_ = reply.task;
+  if (!reply.sandbox.empty()) options_.sandbox = reply.sandbox;
+  log_max_bytes_ = reply.log_max_bytes;
+  log_keep_ = reply.log_keep;
   LOG(kInfo) << "registered with agent " << options_.agent << "; task " << task_.task_id;
   if (kill_requested_) {
     send_update(TaskState::kKilled, "killed", "killed before it started");
@@ -151,6 +145,7 @@ void CommandExecutor::launch() {
   }
   LOG(kInfo) << "task " << task_.task_id << " started as process " << task_pid_;
   send_update(TaskState::kRunning, "", "");
+  if (task_.health_check) start_health_checks(spawn.env);
 }
 
 Status CommandExecutor::route_output(SpawnOptions& spawn) {
@@ -168,19 +163,47 @@ Status CommandExecutor::route_output(SpawnOptions& spawn) {
   return Status::ok();
 }
 
+void CommandExecutor::start_health_checks(const std::vector<std::string>& environment) {
+  Status valid = validate_health_check(*task_.health_check);
+  if (!valid) {
+    LOG(kError) << "task " << task_.task_id << " has an invalid health check: " << valid.message();
+    return;
+  }
+  health_ = std::make_unique<HealthChecker>(
+      io_, *task_.health_check, options_.sandbox, environment,
+      HealthChecker::Callbacks{
+          [this](bool healthy, const std::string& message) { health_changed(healthy, message); },
+          [this](const std::string& message) {
+            LOG(kWarning) << "task " << task_.task_id << " is unhealthy: " << message;
+            unhealthy_ = true;
+            kill_task(Duration(task_.kill_grace_millis));
+          }});
+  health_->start();
+}
+
+void CommandExecutor::health_changed(bool healthy, const std::string& message) {
+  healthy_ = healthy;
+  if (unhealthy_ || task_pid_ == 0) return;
+  send_update(TaskState::kRunning, healthy ? "health check passed" : "health check failed", message,
+              std::nullopt, healthy);
+}
+
 void CommandExecutor::task_exited(const ExitStatus& exit) {
   killer_.cancel();
+  health_.reset();
   task_pid_ = 0;
+  LOG(kInfo) << "task " << task_.task_id << " " << exit.describe();
   // Whatever the task wrote before it ended is in the files before it is reported.
   if (stdout_) stdout_->drain();
   if (stderr_) stderr_->drain();
-  LOG(kInfo) << "task " << task_.task_id << " " << exit.describe();
-  if (connection_gone_) {
+  if (agent_gone_) {
     finish(1);
     return;
   }
   TaskOutcome outcome = task_outcome(exit, kill_requested_);
-  send_update(outcome.state, outcome.reason, outcome.message, exit.exit_code);
+  if (unhealthy_) outcome.reason = "health check failed";
+  send_update(outcome.state, outcome.reason, outcome.message, exit.exit_code,
+              unhealthy_ ? std::optional<bool>(false) : healthy_);
 }
 
 void CommandExecutor::on_request(const RpcMessage& message, RpcResponder responder) {
@@ -218,10 +241,10 @@ void CommandExecutor::on_signal(const boost::system::error_code& error, int sign
       [this](const boost::system::error_code& e, int number) { on_signal(e, number); });
 }
 
-void CommandExecutor::connection_lost(const Status& why) {
+void CommandExecutor::agent_lost(const Status& why) {
   if (finished_) return;
-  connection_gone_ = true;
-  LOG(kError) << "lost the connection to the agent: " << why.message();
+  agent_gone_ = true;
+  LOG(kError) << why.message() << (task_pid_ != 0 ? ": killing the task" : "");
   if (task_pid_ == 0) {
     finish(1);
     return;
@@ -230,52 +253,24 @@ void CommandExecutor::connection_lost(const Status& why) {
 }
 
 void CommandExecutor::send_update(TaskState state, const std::string& reason,
-                                  const std::string& message, std::optional<int32_t> exit_code) {
+                                  const std::string& message, std::optional<int32_t> exit_code,
+                                  std::optional<bool> healthy) {
   TaskStatus status =
       make_task_status({task_.task_id, options_.framework_id, task_.agent_id, options_.executor_id},
                        state, reason, message);
   status.exit_code = exit_code;
-  updates_.push_back(std::move(status));
-  send_next();
-}
-
-void CommandExecutor::send_next() {
-  if (update_in_flight_ || updates_.empty() || finished_ || connection_gone_) return;
-  update_in_flight_ = true;
-  connection_->call("executor.status_update", pack_payload(StatusUpdateCall{updates_.front()}),
-                    kCallTimeout,
-                    [this](StatusOr<RpcValue> reply) { update_answered(std::move(reply)); });
-}
-
-void CommandExecutor::update_answered(StatusOr<RpcValue> reply) {
-  update_in_flight_ = false;
-  if (finished_ || connection_gone_) return;
-  const TaskStatus& sent = updates_.front();
-  if (!reply) {
-    ErrorKind kind = reply.status().kind();
-    if (kind == ErrorKind::kUnavailable) return;  // connection_lost follows
-    LOG(kWarning) << "status update " << sent.state << ": " << reply.status().message();
-    if (kind == ErrorKind::kTimeout) {
-      send_next();  // the agent is slow: resend the same update
-      return;
-    }
-  }
-  bool terminal = is_terminal(*parse_task_state(sent.state));
-  updates_.pop_front();
-  if (terminal) {
-    finish(reply ? 0 : 1);
-    return;
-  }
-  send_next();
+  status.healthy = healthy;
+  session_.send(std::move(status));
 }
 
 void CommandExecutor::finish(int code) {
   if (finished_) return;
   finished_ = true;
   exit_code_ = code;
+  health_.reset();
   boost::system::error_code ignored;
   signals_.cancel(ignored);
-  if (connection_) connection_->close("executor done");
+  session_.close();
   io_.stop();
 }
 

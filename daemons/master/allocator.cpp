@@ -21,6 +21,30 @@ AllocatorEvent make_event(const char* type, int64_t now_millis) {
 }
 }  // namespace
 
+StatusOr<AllocatorConfig> allocator_config(const std::string& min_allocatable) {
+  AllocatorConfig config;
+  size_t start = 0;
+  while (start <= min_allocatable.size()) {
+    size_t bar = min_allocatable.find('|', start);
+    std::string part = min_allocatable.substr(start, bar == std::string::npos ? bar : bar - start);
+    start = bar == std::string::npos ? min_allocatable.size() + 1 : bar + 1;
+    auto parsed = Resources::parse(part);
+    auto fail = [&](const std::string& why) {
+      return Status::invalid("invalid --min-allocatable '" + min_allocatable + "': " + why +
+                             " (write alternatives of quantities, e.g. cpus:0.01|mem:32)");
+    };
+    if (!parsed) return fail(parsed.status().message());
+    if (parsed->empty()) return fail("an alternative is empty");
+    for (const Resource& resource : parsed->items()) {
+      if (resource.type != Resource::Type::kScalar || resource.role != "*") {
+        return fail("'" + resource.to_string() + "' is not a plain quantity");
+      }
+    }
+    config.min_allocatable.push_back(parsed->to_string());
+  }
+  return config;
+}
+
 Allocator::Allocator(std::shared_ptr<PluginLibrary> library, void* instance)
     : library_(std::move(library)),
       instance_(instance),
@@ -32,16 +56,18 @@ Allocator::~Allocator() {
 }
 
 StatusOr<std::unique_ptr<Allocator>> Allocator::load(const std::string& name_or_path,
-                                                     const std::string& plugin_dir) {
+                                                     const std::string& plugin_dir,
+                                                     const AllocatorConfig& config) {
   std::string path = resolve_plugin_path(CLUSTERCTL_PLUGIN_ALLOCATOR, name_or_path, plugin_dir);
   auto library = PluginLibrary::open(path, CLUSTERCTL_PLUGIN_ALLOCATOR);
   if (!library) {
     return Status(library.status().kind(),
                   "allocator '" + name_or_path + "': " + library.status().message());
   }
-  Payload config = empty_payload();
+  Payload config_bytes = pack_payload(config);
   char error[kErrorSize] = {0};
-  void* instance = (*library)->descriptor().create(config.data(), config.size(), error, kErrorSize);
+  void* instance =
+      (*library)->descriptor().create(config_bytes.data(), config_bytes.size(), error, kErrorSize);
   if (instance == nullptr) {
     return Status::invalid("allocator '" + name_or_path + "' failed to start: " + error);
   }
@@ -71,6 +97,16 @@ Status Allocator::add_agent(const std::string& agent_id, const Resources& total,
   return send(event);
 }
 
+Status Allocator::update_agent(const std::string& agent_id, const Resources& total,
+                               const std::vector<FrameworkAllocation>& allocated,
+                               int64_t now_millis) {
+  AllocatorEvent event = make_event("update_agent", now_millis);
+  event.agent_id = agent_id;
+  event.total = total;
+  event.allocated = allocated;
+  return send(event);
+}
+
 Status Allocator::remove_agent(const std::string& agent_id, int64_t now_millis) {
   AllocatorEvent event = make_event("remove_agent", now_millis);
   event.agent_id = agent_id;
@@ -92,24 +128,52 @@ Status Allocator::remove_framework(const std::string& framework_id, int64_t now_
 }
 
 Status Allocator::recover(const std::string& framework_id, const std::string& agent_id,
-                          const Resources& resources, int64_t refuse_millis, int64_t now_millis) {
+                          const std::string& role, const Resources& resources,
+                          int64_t refuse_millis, int64_t now_millis) {
   AllocatorEvent event = make_event("recover", now_millis);
   event.framework_id = framework_id;
   event.agent_id = agent_id;
+  event.role = role;
   event.resources = resources;
   event.refuse_millis = refuse_millis;
   return send(event);
 }
 
-Status Allocator::suppress(const std::string& framework_id, int64_t now_millis) {
+Status Allocator::suppress(const std::string& framework_id, const std::vector<std::string>& roles,
+                           int64_t now_millis) {
   AllocatorEvent event = make_event("suppress", now_millis);
   event.framework_id = framework_id;
+  event.roles = roles;
   return send(event);
 }
 
-Status Allocator::revive(const std::string& framework_id, int64_t now_millis) {
+Status Allocator::revive(const std::string& framework_id, const std::vector<std::string>& roles,
+                         int64_t now_millis) {
   AllocatorEvent event = make_event("revive", now_millis);
   event.framework_id = framework_id;
+  event.roles = roles;
+  return send(event);
+}
+
+Status Allocator::set_quota(const std::string& role, const Resources& guarantee,
+                            const Resources& limit, int64_t now_millis) {
+  AllocatorEvent event = make_event("set_quota", now_millis);
+  event.role = role;
+  event.guarantee = guarantee;
+  event.limit = limit;
+  return send(event);
+}
+
+Status Allocator::remove_quota(const std::string& role, int64_t now_millis) {
+  AllocatorEvent event = make_event("remove_quota", now_millis);
+  event.role = role;
+  return send(event);
+}
+
+Status Allocator::set_weight(const std::string& role, double weight, int64_t now_millis) {
+  AllocatorEvent event = make_event("set_weight", now_millis);
+  event.role = role;
+  event.weight = weight;
   return send(event);
 }
 
@@ -136,6 +200,20 @@ StatusOr<std::string> Allocator::state() {
     return Status::internal(std::string("allocator state failed: ") + error);
   }
   return bytes;
+}
+
+StatusOr<std::vector<AllocatorRoleState>> Allocator::roles() {
+  auto bytes = state();
+  if (!bytes) return bytes.status();
+  try {
+    msgpack::object_handle handle = msgpack::unpack(bytes->data(), bytes->size());
+    if (handle.get().type != msgpack::type::MAP) return std::vector<AllocatorRoleState>();
+    AllocatorDescription description;
+    handle.get().convert(description);
+    return description.roles;
+  } catch (const std::exception& e) {
+    return Status::internal(std::string("allocator returned a malformed state: ") + e.what());
+  }
 }
 
 }  // namespace clusterctl

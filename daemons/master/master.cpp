@@ -7,21 +7,19 @@
 #include "core/json.hpp"
 #include "core/log.hpp"
 #include "core/plugin/plugin_library.hpp"
+#include "core/role_weights.hpp"
 #include "daemons/master/master_impl.hpp"
+#include "daemons/master/rpc_params.hpp"
 
 namespace clusterctl {
 
 namespace {
 
-// Converts the params of a request to Call, or answers the error and returns nullopt.
-template <typename Call>
-std::optional<Call> parse_params(const RpcMessage& message, RpcResponder& responder) {
-  auto call = message.params.as<Call>(message.method.c_str());
-  if (!call) {
-    responder.fail(call.status());
-    return std::nullopt;
-  }
-  return std::move(call).value();
+// --agent-removal-rate-limit, checked by Master::create; empty: no limit.
+std::optional<RateLimit> removal_rate_limit(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  auto limit = parse_rate_limit(text);
+  return limit ? std::optional<RateLimit>(*limit) : std::nullopt;
 }
 
 }  // namespace
@@ -34,6 +32,8 @@ const char* agent_state_name(AgentState state) {
       return "disconnected";
     case AgentState::kUnreachable:
       return "unreachable";
+    case AgentState::kRecovering:
+      return "recovering";
   }
   return "unknown";
 }
@@ -47,8 +47,22 @@ StatusOr<std::unique_ptr<Master>> Master::create(asio::io_context& io, MasterOpt
   if (options.allocation_interval.count() <= 0) {
     return Status::invalid("--allocation-interval must be positive");
   }
+  if (options.agent_reregister_timeout.count() <= 0) {
+    return Status::invalid("--agent-reregister-timeout must be positive");
+  }
+  if (!options.agent_removal_rate_limit.empty()) {
+    auto limit = parse_rate_limit(options.agent_removal_rate_limit);
+    if (!limit) return Status::invalid("--agent-removal-rate-limit: " + limit.status().message());
+  }
+  if (options.offer_timeout.count() < 0)
+    return Status::invalid("--offer-timeout must not be negative");
+  for (const auto& [role, weight] : options.weights) {
+    CLUSTERCTL_RETURN_IF_ERROR(validate_weight(role, weight));
+  }
+  auto config = allocator_config(options.min_allocatable);
+  if (!config) return config.status();
   std::string plugin_dir = options.plugin_dir.empty() ? default_plugin_dir() : options.plugin_dir;
-  auto allocator = Allocator::load(options.allocator, plugin_dir);
+  auto allocator = Allocator::load(options.allocator, plugin_dir, *config);
   if (!allocator) return allocator.status();
   auto registry = Registry::open(io, options.work_dir);
   if (!registry) return registry.status();
@@ -65,7 +79,11 @@ MasterImpl::MasterImpl(asio::io_context& io, MasterOptions options,
       allocator_(std::move(allocator)),
       registry_(std::move(registry)),
       allocation_timer_(io),
-      ping_timer_(io) {}
+      ping_timer_(io),
+      reregister_timer_(io),
+      removal_limiter_(io, removal_rate_limit(options_.agent_removal_rate_limit)),
+      batch_timer_(io),
+      offer_timer_(io) {}
 
 Status MasterImpl::start() {
   RpcHandlers handlers;
@@ -85,6 +103,8 @@ Status MasterImpl::start() {
   started_at_ = wall_seconds();
   LOG(kInfo) << "master listening on " << server_->address() << " with allocator "
              << allocator_->describe_plugin();
+  restore_allocation_config();
+  recover_from_registry();
   start_timers();
   return Status::ok();
 }
@@ -98,6 +118,10 @@ void MasterImpl::stop() {
   stopped_ = true;
   allocation_timer_.cancel();
   ping_timer_.cancel();
+  reregister_timer_.cancel();
+  failover_timers_.clear();
+  batch_timer_.cancel();
+  offer_timer_.cancel();
   if (server_) server_->stop();
   LOG(kInfo) << "master stopped";
 }
@@ -154,6 +178,15 @@ void MasterImpl::on_request(const RpcConnectionPtr& connection, const RpcMessage
   } else if (method == "framework.kill") {
     if (auto call = parse_params<KillCall>(message, responder))
       kill_task(connection, *call, std::move(responder));
+  } else if (method == "framework.acknowledge") {
+    if (auto call = parse_params<AcknowledgeCall>(message, responder))
+      acknowledge(connection, *call, std::move(responder));
+  } else if (method == "framework.reconcile") {
+    if (auto call = parse_params<ReconcileCall>(message, responder))
+      reconcile(connection, *call, std::move(responder));
+  } else if (method == "framework.teardown") {
+    if (auto call = parse_params<FrameworkCall>(message, responder))
+      teardown(*call, std::move(responder));
   } else if (method == "framework.suppress" || method == "framework.revive") {
     if (auto call = parse_params<FrameworkCall>(message, responder))
       suppress(connection, *call, method == "framework.suppress", std::move(responder));
@@ -165,6 +198,8 @@ void MasterImpl::on_request(const RpcConnectionPtr& connection, const RpcMessage
     responder.reply(pack_payload(frameworks_view()));
   } else if (method == "state.offers") {
     responder.reply(pack_payload(offers_view()));
+  } else if (on_allocation_call(message, responder)) {
+    // quota.*, weights.*, state.roles, operator.*: master_allocation_calls.cpp
   } else {
     responder.fail(Status::not_found("unknown method '" + method + "'"));
   }

@@ -6,6 +6,7 @@
 // there (actor style), so its state needs no locks.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 
@@ -20,13 +21,24 @@ namespace clusterctl {
 
 struct MasterOptions {
   std::string listen = "127.0.0.1:5050";
-  std::string work_dir;                 // registry (later issues); created if missing
-  std::string allocator = "first_fit";  // plugin name or path
-  std::string plugin_dir;               // empty: default_plugin_dir()
+  std::string work_dir;           // holds the registry; created if missing
+  std::string allocator = "drf";  // plugin name or path
+  std::string plugin_dir;         // empty: default_plugin_dir()
   Duration allocation_interval{1000};
+  // Role weights; a weight stored with `clusterctl weights set` takes precedence.
+  std::map<std::string, double> weights;
+  // Offers must hold all of at least one alternative ("cpus:0.01|mem:32").
+  std::string min_allocatable = "cpus:0.01|mem:32";
+  Duration offer_timeout{0};  // offers unanswered for this long are rescinded; 0: never
   Duration agent_ping_timeout{15000};
   int max_agent_ping_timeouts = 5;
   size_t max_completed_tasks = 1000;
+  // After a restart, agents known from the registry must re-register within
+  // this; later they are unreachable.
+  Duration agent_reregister_timeout{10 * 60 * 1000};
+  // At most this many agents are marked unreachable per period ("1/10s");
+  // empty: no limit.
+  std::string agent_removal_rate_limit;
 };
 
 class Master {

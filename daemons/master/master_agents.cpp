@@ -1,4 +1,9 @@
 // Agent registration and re-registration, health pings, and agent loss.
+//
+// Agents are stored in the registry when they first register (and when what
+// they say of themselves changes), so that a restarted master knows them. A
+// lost agent is marked unreachable through --agent-removal-rate-limit, so that
+// a network split does not remove most of a cluster at once.
 #include "core/ids.hpp"
 #include "core/log.hpp"
 #include "daemons/master/master_impl.hpp"
@@ -30,7 +35,7 @@ void MasterImpl::register_agent(const RpcConnectionPtr& connection, const Regist
     // Re-registration: the allocator forgets the agent and learns it anew
     // with what runs there now.
     rescind_offers_on_agent(agent, "agent re-registered");
-    if (agent.state != AgentState::kUnreachable)
+    if (agent.state == AgentState::kActive || agent.state == AgentState::kDisconnected)
       report(allocator_->remove_agent(agent_id, monotonic_millis()));
     if (agent.connection && agent.connection != connection) {
       state_.agent_of_connection.erase(agent.connection->id());
@@ -45,16 +50,26 @@ void MasterImpl::register_agent(const RpcConnectionPtr& connection, const Regist
   agent.connection = connection;
   agent.missed_pings = 0;
   agent.ping_in_flight = false;
+  if (agent.registered_at == 0) agent.registered_at = wall_seconds();
   state_.agent_of_connection[connection->id()] = agent_id;
   reconcile_agent_tasks(agent, call.tasks);
   add_agent_to_allocator(agent);
   LOG(kInfo) << (known ? "agent re-registered: " : "agent registered: ") << agent_id << " at "
              << agent.info.address << " (" << agent.info.hostname << ") with "
-             << agent.info.resources.to_string();
+             << agent.info.resources.to_string() << " and " << call.tasks.size() << " tasks";
   RegisterAgentReply reply;
   reply.agent_id = agent_id;
   reply.ping_interval_millis = options_.agent_ping_timeout.count();
-  responder.reply(pack_payload(reply));
+  // Answered once stored: an agent never works under an id a restarted
+  // master would not know.
+  auto answer = std::make_shared<RpcResponder>(std::move(responder));
+  store_agent(agent.info, [answer, reply](Status stored) {
+    if (stored) {
+      answer->reply(pack_payload(reply));
+    } else {
+      answer->fail(Status(stored.kind(), "cannot record the agent: " + stored.message()));
+    }
+  });
   schedule_allocation();
 }
 
@@ -64,37 +79,27 @@ void MasterImpl::reconcile_agent_tasks(AgentRecord& agent, const std::vector<Age
   for (const AgentTask& entry : reported) {
     std::string key = task_key(entry.framework_id, entry.task.task_id);
     seen.insert(key);
+    auto reported_state = parse_task_state(entry.state);
+    bool ended = reported_state.is_ok() && is_terminal(*reported_state);
+    auto framework = state_.frameworks.find(entry.framework_id);
+    bool framework_gone = framework == state_.frameworks.end() || framework->second.completed;
+    TaskRecord* known = find_task(key);
+    bool told_over = known != nullptr && state_.tasks.count(key) == 0 && known->terminal_reported;
+    if (!ended && (framework_gone || told_over)) {
+      // Its framework is gone, or was told the task is over: it must not run on.
+      KillTaskCall kill{entry.framework_id, entry.task.task_id, -1};
+      agent.connection->call("agent.kill_task", pack_payload(kill), Duration(10000),
+                             [](StatusOr<RpcValue>) {});
+    }
     auto live = state_.tasks.find(key);
     if (live != state_.tasks.end()) {
-      auto reported_state = parse_task_state(entry.state);
       if (live->second.state == TaskState::kUnreachable && reported_state.is_ok()) {
         update_task(key, make_status(live->second, *reported_state, "agent reregistered",
                                      "agent " + agent.info.id + " is reachable again"));
       }
       continue;
     }
-    bool completed = false;
-    for (const TaskRecord& done : state_.completed_tasks) {
-      if (task_key(done.framework_id, done.info.task_id) == key) completed = true;
-    }
-    if (completed) {
-      // The framework was told this task is gone: it must not run on.
-      KillTaskCall kill{entry.framework_id, entry.task.task_id, -1};
-      agent.connection->call("agent.kill_task", pack_payload(kill), Duration(10000),
-                             [](StatusOr<RpcValue>) {});
-      continue;
-    }
-    TaskRecord task;  // a task the master did not know (e.g. after a master restart)
-    task.info = entry.task;
-    task.framework_id = entry.framework_id;
-    task.executor_id = entry.task.task_id;
-    task.state = parse_task_state(entry.state).is_ok() ? *parse_task_state(entry.state)
-                                                       : TaskState::kRunning;
-    task.started_at = task.updated_at = wall_seconds();
-    state_.tasks[key] = task;
-    agent.task_keys.insert(key);
-    auto framework = state_.frameworks.find(entry.framework_id);
-    if (framework != state_.frameworks.end()) framework->second.task_keys.insert(key);
+    if (known == nullptr && !framework_gone) learn_task(agent, entry);
   }
   std::vector<std::string> missing;
   for (const std::string& key : agent.task_keys) {
@@ -107,21 +112,40 @@ void MasterImpl::reconcile_agent_tasks(AgentRecord& agent, const std::vector<Age
   }
 }
 
-void MasterImpl::add_agent_to_allocator(const AgentRecord& agent) {
-  std::map<std::string, Resources> used;
-  for (const std::string& key : agent.task_keys) {
-    const TaskRecord& task = state_.tasks.at(key);
-    used[task.framework_id] += task.info.resources;
+// A task the master did not know, e.g. after a master restart: live, or
+// already ended with its terminal update still on its way from the agent.
+void MasterImpl::learn_task(AgentRecord& agent, const AgentTask& entry) {
+  std::string key = task_key(entry.framework_id, entry.task.task_id);
+  TaskRecord task;
+  task.info = entry.task;
+  task.info.agent_id = agent.info.id;
+  task.framework_id = entry.framework_id;
+  task.executor_id = entry.task.task_id;
+  auto state = parse_task_state(entry.state);
+  task.state = state.is_ok() ? *state : TaskState::kRunning;
+  task.started_at = task.updated_at = wall_seconds();
+  task.last_status =
+      make_status(task, task.state, "agent reregistered", "reported by agent " + agent.info.id);
+  if (is_terminal(task.state)) {
+    state_.completed_tasks.push_back(std::move(task));
+    return;
   }
-  std::vector<FrameworkAllocation> allocated;
-  for (auto& [framework_id, resources] : used) allocated.push_back({framework_id, resources});
-  report(allocator_->add_agent(agent.info.id, agent.info.resources, allocated, monotonic_millis()));
+  state_.tasks[key] = std::move(task);
+  agent.task_keys.insert(key);
+  state_.frameworks.at(entry.framework_id).task_keys.insert(key);
+}
+
+void MasterImpl::add_agent_to_allocator(const AgentRecord& agent) {
+  report(
+      allocator_->add_agent(agent.info.id, agent_total(agent), held_on(agent), monotonic_millis()));
 }
 
 void MasterImpl::ping_agents() {
   std::vector<std::string> ids;
   for (auto& [id, agent] : state_.agents) {
-    if (agent.state != AgentState::kUnreachable) ids.push_back(id);
+    if (agent.state == AgentState::kActive || agent.state == AgentState::kDisconnected) {
+      ids.push_back(id);
+    }
   }
   for (const std::string& id : ids) {
     AgentRecord& agent = state_.agents.at(id);
@@ -143,7 +167,10 @@ void MasterImpl::ping_agents() {
 
 void MasterImpl::ping_answered(const std::string& agent_id, bool answered) {
   auto found = state_.agents.find(agent_id);
-  if (found == state_.agents.end() || found->second.state == AgentState::kUnreachable) return;
+  if (found == state_.agents.end() || found->second.state == AgentState::kUnreachable ||
+      found->second.state == AgentState::kRecovering) {
+    return;
+  }
   AgentRecord& agent = found->second;
   if (answered) {
     agent.missed_pings = 0;
@@ -152,7 +179,28 @@ void MasterImpl::ping_answered(const std::string& agent_id, bool answered) {
   ++agent.missed_pings;
   LOG(kWarning) << "agent " << agent_id << " missed " << agent.missed_pings << " of "
                 << options_.max_agent_ping_timeouts << " pings";
-  if (agent.missed_pings >= options_.max_agent_ping_timeouts) mark_unreachable(agent);
+  if (agent.missed_pings >= options_.max_agent_ping_timeouts) schedule_removal(agent);
+}
+
+void MasterImpl::schedule_removal(AgentRecord& agent) {
+  if (agent.removal_scheduled) return;
+  agent.removal_scheduled = true;
+  if (removal_limiter_.waiting() > 0) {
+    LOG(kWarning) << "agent " << agent.info.id << " waits for --agent-removal-rate-limit "
+                  << options_.agent_removal_rate_limit << " to be marked unreachable";
+  }
+  std::string agent_id = agent.info.id;
+  removal_limiter_.acquire([this, agent_id] {
+    if (stopped_) return;
+    auto found = state_.agents.find(agent_id);
+    if (found == state_.agents.end()) return;
+    AgentRecord& lost = found->second;
+    lost.removal_scheduled = false;
+    bool still_lost = lost.state == AgentState::kRecovering ||
+                      (lost.state != AgentState::kUnreachable &&
+                       lost.missed_pings >= options_.max_agent_ping_timeouts);
+    if (still_lost) mark_unreachable(lost);
+  });
 }
 
 void MasterImpl::agent_disconnected(const std::string& agent_id) {
@@ -166,11 +214,15 @@ void MasterImpl::agent_disconnected(const std::string& agent_id) {
 }
 
 void MasterImpl::mark_unreachable(AgentRecord& agent) {
-  LOG(kWarning) << "agent " << agent.info.id << " (" << agent.info.hostname
-                << ") is unreachable: no answer to " << agent.missed_pings << " pings";
+  LOG(kWarning) << "agent " << agent.info.id << " (" << agent.info.hostname << ") is unreachable: "
+                << (agent.state == AgentState::kRecovering
+                        ? std::string("it did not re-register after the master restarted")
+                        : "no answer to " + std::to_string(agent.missed_pings) + " pings");
   rescind_offers_on_agent(agent, "agent unreachable");
+  if (agent.state != AgentState::kRecovering) {
+    report(allocator_->remove_agent(agent.info.id, monotonic_millis()));
+  }
   agent.state = AgentState::kUnreachable;
-  report(allocator_->remove_agent(agent.info.id, monotonic_millis()));
   std::vector<std::string> keys(agent.task_keys.begin(), agent.task_keys.end());
   for (const std::string& key : keys) {
     TaskRecord& task = state_.tasks.at(key);

@@ -1,5 +1,8 @@
-// Framework subscription and the scheduler calls: accept, decline, kill,
+// Framework subscription (checks; admission and failover are in
+// master_failover.cpp) and the scheduler calls: accept, decline, kill,
 // suppress and revive.
+#include <algorithm>
+
 #include "core/ids.hpp"
 #include "core/log.hpp"
 #include "daemons/master/master_impl.hpp"
@@ -41,24 +44,7 @@ void MasterImpl::subscribe(const RpcConnectionPtr& connection, FrameworkInfo inf
     responder.fail(Status::already_exists("this connection already subscribed a framework"));
     return;
   }
-  if (info.id.empty()) info.id = new_id("framework");
-  FrameworkRecord& framework = state_.frameworks[info.id];
-  if (framework.active && framework.connection) {
-    // The scheduler came back on a new connection: the old one is stale.
-    state_.framework_of_connection.erase(framework.connection->id());
-    framework.connection->close("framework re-subscribed on another connection");
-  } else {
-    framework.registered_at = wall_seconds();
-    report(allocator_->add_framework(info.id, info.roles, monotonic_millis()));
-  }
-  framework.info = info;
-  framework.active = true;
-  framework.connection = connection;
-  state_.framework_of_connection[connection->id()] = info.id;
-  LOG(kInfo) << "framework subscribed: " << info.id << " (" << info.name << ") in roles "
-             << info.roles.front() << (info.roles.size() > 1 ? ",..." : "");
-  responder.reply(pack_payload(SubscribeReply{info.id}));
-  schedule_allocation();
+  admit_framework(connection, std::move(info), std::move(responder));
 }
 
 void MasterImpl::accept(const RpcConnectionPtr& connection, const AcceptCall& call,
@@ -91,6 +77,17 @@ void MasterImpl::accept(const RpcConnectionPtr& connection, const AcceptCall& ca
     offered += offer->second.offer.resources;
   }
   for (const std::string& offer_id : call.offer_ids) remove_offer(offer_id, false, 0);
+  if (!call.operations.empty() && !agent_id.empty()) {
+    accept_with_operations(framework_id, agent_id, role, offered, call, std::move(responder));
+    return;
+  }
+  launch_accepted(framework_id, agent_id, role, offered, call);
+  responder.reply(empty_payload());
+}
+
+void MasterImpl::launch_accepted(const std::string& framework_id, const std::string& agent_id,
+                                 const std::string& role, const Resources& offered,
+                                 const AcceptCall& call) {
   Resources remaining = offered;
   for (TaskInfo task : call.tasks) {
     task.agent_id = agent_id;
@@ -109,10 +106,9 @@ void MasterImpl::accept(const RpcConnectionPtr& connection, const AcceptCall& ca
   }
   int64_t refuse_millis = static_cast<int64_t>(call.filters.refuse_seconds * 1000);
   if (!agent_id.empty() && !remaining.empty()) {
-    report(
-        allocator_->recover(framework_id, agent_id, remaining, refuse_millis, monotonic_millis()));
+    report(allocator_->recover(framework_id, agent_id, role, remaining, refuse_millis,
+                               monotonic_millis()));
   }
-  responder.reply(empty_payload());
 }
 
 void MasterImpl::decline(const RpcConnectionPtr& connection, const DeclineCall& call,
@@ -128,6 +124,7 @@ void MasterImpl::decline(const RpcConnectionPtr& connection, const DeclineCall& 
     if (offer == state_.offers.end() || offer->second.offer.framework_id != (*framework)->info.id)
       continue;  // already rescinded: nothing to give back
     remove_offer(offer_id, true, refuse_millis);
+    metrics_.record_declined(1);
   }
   responder.reply(empty_payload());
   schedule_allocation();
@@ -169,34 +166,18 @@ void MasterImpl::suppress(const RpcConnectionPtr& connection, const FrameworkCal
     return;
   }
   const std::string& id = (*framework)->info.id;
-  report(suppress ? allocator_->suppress(id, monotonic_millis())
-                  : allocator_->revive(id, monotonic_millis()));
+  for (const std::string& role : call.roles) {
+    const auto& roles = (*framework)->info.roles;
+    if (std::find(roles.begin(), roles.end(), role) == roles.end()) {
+      responder.fail(
+          Status::invalid("framework " + id + " is not subscribed in role '" + role + "'"));
+      return;
+    }
+  }
+  report(suppress ? allocator_->suppress(id, call.roles, monotonic_millis())
+                  : allocator_->revive(id, call.roles, monotonic_millis()));
   responder.reply(empty_payload());
   if (!suppress) schedule_allocation();
-}
-
-// Without failover (a later issue), a scheduler that goes away takes its
-// framework with it: offers return to the pool and its tasks are killed.
-void MasterImpl::framework_disconnected(const std::string& framework_id) {
-  auto found = state_.frameworks.find(framework_id);
-  if (found == state_.frameworks.end()) return;
-  FrameworkRecord& framework = found->second;
-  framework.connection.reset();
-  framework.active = false;
-  std::vector<std::string> offer_ids(framework.offer_ids.begin(), framework.offer_ids.end());
-  for (const std::string& offer_id : offer_ids) remove_offer(offer_id, true, 0);
-  for (const std::string& key : framework.task_keys) {
-    const TaskRecord& task = state_.tasks.at(key);
-    auto agent = state_.agents.find(task.info.agent_id);
-    if (agent == state_.agents.end() || !agent->second.connection) continue;
-    KillTaskCall kill{framework_id, task.info.task_id, -1};
-    agent->second.connection->call("agent.kill_task", pack_payload(kill), Duration(10000),
-                                   [](StatusOr<RpcValue>) {});
-  }
-  report(allocator_->remove_framework(framework_id, monotonic_millis()));
-  LOG(kInfo) << "framework " << framework_id << " removed; killing its "
-             << framework.task_keys.size() << " tasks";
-  schedule_allocation();
 }
 
 }  // namespace clusterctl

@@ -1,19 +1,24 @@
 // MasterImpl: the master's event handlers, split by concern over
 // master.cpp (start-up, dispatch, timers), master_agents.cpp,
-// master_frameworks.cpp, master_offers.cpp, master_tasks.cpp and
+// master_frameworks.cpp, master_failover.cpp, master_offers.cpp,
+// master_tasks.cpp, master_updates.cpp, master_reconciliation.cpp and
 // master_views.cpp. Everything runs on the one io_context thread.
 #pragma once
 
 #include <memory>
 #include <string>
 
+#include "core/allocation_messages.hpp"
 #include "core/asio.hpp"
+#include "core/rate_limiter.hpp"
 #include "core/rpc/rpc.hpp"
 #include "core/timer.hpp"
 #include "core/views.hpp"
+#include "daemons/master/allocation_metrics.hpp"
 #include "daemons/master/allocator.hpp"
 #include "daemons/master/master.hpp"
 #include "daemons/master/master_state.hpp"
+#include "daemons/master/offer_deadlines.hpp"
 #include "daemons/master/registry.hpp"
 
 namespace clusterctl {
@@ -45,7 +50,11 @@ class MasterImpl : public Master {
   void ping_agents();
   void ping_answered(const std::string& agent_id, bool answered);
   void agent_disconnected(const std::string& agent_id);
+  // Marks a lost agent unreachable once the removal rate limit lets it.
+  void schedule_removal(AgentRecord& agent);
   void mark_unreachable(AgentRecord& agent);
+  // A task an agent reported that the master did not know (after a restart).
+  void learn_task(AgentRecord& agent, const AgentTask& entry);
 
   // master_frameworks.cpp
   void subscribe(const RpcConnectionPtr& connection, FrameworkInfo info, RpcResponder responder);
@@ -54,7 +63,9 @@ class MasterImpl : public Master {
   void kill_task(const RpcConnectionPtr& connection, const KillCall& call, RpcResponder responder);
   void suppress(const RpcConnectionPtr& connection, const FrameworkCall& call, bool suppress,
                 RpcResponder responder);
-  void framework_disconnected(const std::string& framework_id);
+  // Launches the tasks of an accept on `offered` and gives back what is left.
+  void launch_accepted(const std::string& framework_id, const std::string& agent_id,
+                       const std::string& role, const Resources& offered, const AcceptCall& call);
   // The caller's framework, or an error if this connection has not subscribed as it.
   StatusOr<FrameworkRecord*> caller_framework(const RpcConnectionPtr& connection,
                                               const std::string& framework_id);
@@ -66,19 +77,52 @@ class MasterImpl : public Master {
   // Removes an offer; gives its resources back to the allocator if `recover`.
   void remove_offer(const std::string& offer_id, bool recover, int64_t refuse_millis);
   void rescind_offers_on_agent(AgentRecord& agent, const std::string& reason);
+  void rescind_offer(const std::string& offer_id, const std::string& reason);
+  void watch_offer_deadlines(const std::vector<Offer>& offers, int64_t now_millis);
+  void expire_offers();
 
   // master_tasks.cpp
   Status validate_task(const TaskInfo& task, const std::string& framework_id,
                        const Resources& remaining) const;
   void launch_task(const std::string& framework_id, TaskInfo task);
-  void status_update(const TaskStatus& status);
   void record_usage(const RpcConnectionPtr& connection, const AgentUsageCall& call);
-  // Applies a status to a live task, forwards it, completes terminal tasks.
+  // Applies a status the master made (LOST, ...) to a live task, tells the
+  // framework, completes terminal tasks.
   void update_task(const std::string& key, TaskStatus status);
+  // Records a new state if the transition is valid; false if not.
+  bool apply_status(TaskRecord& task, const TaskStatus& status);
+  // Notifies the framework if it is connected (no bookkeeping).
   void forward_update(const std::string& framework_id, const TaskStatus& status);
   void complete_task(const std::string& key);
   TaskStatus make_status(const TaskRecord& task, TaskState state, const std::string& reason,
                          const std::string& message) const;
+
+  // master_updates.cpp: reliable delivery of the agents' updates
+  void status_update(const TaskStatus& status);
+  void acknowledge(const RpcConnectionPtr& connection, const AcknowledgeCall& call,
+                   RpcResponder responder);
+  // A status the master made: sent now, or kept until the framework returns.
+  void deliver_master_update(TaskRecord& task, const TaskStatus& status);
+  void forward_pending(TaskRecord& task);
+  void send_acknowledgement(const std::string& agent_id, const TaskStatus& status);
+  void resend_pending_updates(const std::string& framework_id);
+  void acknowledge_pending_updates(const std::string& framework_id);
+  // A live or completed task, by task_key.
+  TaskRecord* find_task(const std::string& key);
+
+  // master_failover.cpp: framework failover and teardown, master recovery
+  void admit_framework(const RpcConnectionPtr& connection, FrameworkInfo info,
+                       RpcResponder responder);
+  void activate_framework(const RpcConnectionPtr& connection, const FrameworkInfo& info);
+  void framework_disconnected(const std::string& framework_id);
+  void teardown(const FrameworkCall& call, RpcResponder responder);
+  void teardown_framework(const std::string& framework_id, const std::string& reason);
+  void recover_from_registry();
+  void store_agent(const AgentInfo& info, std::function<void(Status)> done);
+
+  // master_reconciliation.cpp
+  void reconcile(const RpcConnectionPtr& connection, const ReconcileCall& call,
+                 RpcResponder responder);
 
   // master_views.cpp
   TasksReply tasks_view() const;
@@ -86,6 +130,50 @@ class MasterImpl : public Master {
   FrameworksReply frameworks_view() const;
   OffersReply offers_view() const;
   std::string state_json() const;
+
+  // master_allocation_calls.cpp: quota.*, weights.*, state.roles, operator.*
+  // Handles `message` if it is one of those methods; false otherwise.
+  bool on_allocation_call(const RpcMessage& message, RpcResponder& responder);
+  // At start: weights and quotas from the flags and the registry to the allocator.
+  void restore_allocation_config();
+
+  // master_quota.cpp
+  void set_quota(const QuotaSetCall& call, RpcResponder responder);
+  void get_quotas(const RoleCall& call, RpcResponder responder);
+  void remove_quota(const RoleCall& call, RpcResponder responder);
+  // The total of every agent that can run tasks now.
+  Resources cluster_total() const;
+  // What each role's subtree holds, as the allocator counts it.
+  std::map<std::string, Resources> allocated_by_role();
+
+  // master_weights.cpp
+  void set_weights(const WeightsSetCall& call, RpcResponder responder);
+  // The flags' weights overridden by the registry's.
+  std::map<std::string, double> effective_weights() const;
+  WeightsReply weights_view() const;
+
+  // master_roles.cpp
+  RolesReply roles_view();
+
+  // master_reservations.cpp
+  // The agent's resources with its dynamic reservations applied.
+  Resources agent_total(const AgentRecord& agent) const;
+  // What frameworks hold on the agent: tasks, outstanding offers, accepts in flight.
+  std::vector<FrameworkAllocation> held_on(const AgentRecord& agent) const;
+  void reserve(const ReserveCall& call, bool unreserve, RpcResponder responder);
+  // Applies an accept's operations, stores the reservations, then launches.
+  void accept_with_operations(const std::string& framework_id, const std::string& agent_id,
+                              const std::string& role, const Resources& offered,
+                              const AcceptCall& call, RpcResponder responder);
+  // Adds `added` to the agent's dynamic reservations and takes `removed`
+  // (in memory), and tells the allocator.
+  void change_reservations(const std::string& agent_id, const Resources& added,
+                           const Resources& removed);
+  // Stores such a change in the registry; undoes it in memory if that fails.
+  void store_reservations(const std::string& agent_id, const Resources& added,
+                          const Resources& removed, Registry::Done done);
+  // Gives the allocator the agent's total and what is held there now.
+  void update_agent_in_allocator(const std::string& agent_id);
 
   asio::io_context& io_;
   MasterOptions options_;
@@ -95,6 +183,22 @@ class MasterImpl : public Master {
   MasterState state_;
   Timer allocation_timer_;
   Timer ping_timer_;
+
+  // Fault tolerance (master_failover.cpp, master_agents.cpp).
+  std::map<std::string, std::unique_ptr<Timer>> failover_timers_;  // by framework id
+  Timer reregister_timer_;       // agents from the registry must re-register by then
+  RateLimiter removal_limiter_;  // --agent-removal-rate-limit
+
+  Timer batch_timer_;  // holds an event-triggered allocation back to batch events
+  Timer offer_timer_;  // fires at the next offer deadline
+  OfferDeadlines offer_deadlines_;
+  AllocationMetrics metrics_;
+  // Dynamic reservations by agent id: what the registry holds plus changes
+  // being stored.
+  std::map<std::string, Resources> reservations_;
+  // Resources of accepts whose reservations are being stored, by agent id.
+  std::multimap<std::string, FrameworkAllocation> accepting_;
+  int64_t last_allocation_millis_ = 0;
   bool allocation_pending_ = false;
   bool stopped_ = false;
   double started_at_ = 0;

@@ -16,7 +16,9 @@
 
 namespace clusterctl {
 
-enum class AgentState { kActive, kDisconnected, kUnreachable };
+// kRecovering: known from the registry after a master restart, not
+// re-registered yet (it has until --agent-reregister-timeout).
+enum class AgentState { kActive, kDisconnected, kUnreachable, kRecovering };
 const char* agent_state_name(AgentState state);
 
 struct AgentRecord {
@@ -28,12 +30,14 @@ struct AgentRecord {
   double registered_at = 0;
   std::set<std::string> task_keys;  // live tasks on this agent
   std::set<std::string> offer_ids;
+  bool removal_scheduled = false;  // waiting for the agent removal rate limiter
 };
 
 struct FrameworkRecord {
   FrameworkInfo info;
   RpcConnectionPtr connection;
   bool active = true;
+  bool completed = false;  // torn down: it cannot subscribe again
   double registered_at = 0;
   std::set<std::string> task_keys;  // live tasks of this framework
   std::set<std::string> offer_ids;
@@ -48,6 +52,14 @@ struct TaskRecord {
   double started_at = 0;
   double updated_at = 0;
   std::optional<TaskUsage> usage;  // from the agent's agent.usage reports
+  // Reliable delivery (master_updates.cpp).
+  // Not acknowledged by the framework yet (uuid empty: none): from the agent,
+  // or made by the master while the framework was disconnected.
+  TaskStatus pending_update;
+  bool pending_from_agent = false;
+  uint64_t forwarded_on = 0;                   // id of the framework connection it was last sent on
+  std::deque<std::string> acknowledged_uuids;  // recent ones, to answer resent updates
+  bool terminal_reported = false;              // the framework was told a terminal state
 };
 
 struct OfferRecord {

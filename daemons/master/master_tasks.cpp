@@ -46,6 +46,7 @@ void MasterImpl::launch_task(const std::string& framework_id, TaskInfo task) {
   call.framework_name = state_.frameworks.at(framework_id).info.name;
   call.executor_id = record.executor_id;
   call.task = task;
+  call.checkpoint = state_.frameworks.at(framework_id).info.checkpoint;
   if (!agent.connection) {
     update_task(key, make_status(record, TaskState::kLost, "launch failed",
                                  "agent " + task.agent_id + " is not connected"));
@@ -58,21 +59,14 @@ void MasterImpl::launch_task(const std::string& framework_id, TaskInfo task) {
         if (stopped_ || reply.is_ok()) return;
         auto task = state_.tasks.find(key);
         if (task == state_.tasks.end() || task->second.state != TaskState::kStaging) return;
-        bool agent_gone = reply.status().kind() == ErrorKind::kUnavailable ||
-                          reply.status().kind() == ErrorKind::kTimeout;
+        // A closed connection says nothing of the launch: the agent reports
+        // the task when it re-registers (or it is lost with the agent).
+        if (reply.status().kind() == ErrorKind::kUnavailable) return;
+        bool timed_out = reply.status().kind() == ErrorKind::kTimeout;
         update_task(key,
-                    make_status(task->second, agent_gone ? TaskState::kLost : TaskState::kFailed,
+                    make_status(task->second, timed_out ? TaskState::kLost : TaskState::kFailed,
                                 "launch failed", reply.status().message()));
       });
-}
-
-void MasterImpl::status_update(const TaskStatus& status) {
-  std::string key = task_key(status.framework_id, status.task_id);
-  if (state_.tasks.count(key) == 0) {
-    LOG(kDebug) << "status update " << status.state << " for unknown or completed task " << key;
-    return;
-  }
-  update_task(key, status);
 }
 
 // Usage reports count only from the agent the tasks run on.
@@ -89,23 +83,30 @@ void MasterImpl::record_usage(const RpcConnectionPtr& connection, const AgentUsa
 
 void MasterImpl::update_task(const std::string& key, TaskStatus status) {
   TaskRecord& task = state_.tasks.at(key);
+  if (!apply_status(task, status)) return;
+  if (is_terminal(task.state)) task.terminal_reported = true;
+  deliver_master_update(task, status);
+  if (is_terminal(task.state)) complete_task(key);
+}
+
+bool MasterImpl::apply_status(TaskRecord& task, const TaskStatus& status) {
+  std::string key = task_key(task.framework_id, task.info.task_id);
   auto state = parse_task_state(status.state);
   if (!state) {
     LOG(kWarning) << "ignoring status update for " << key << ": " << state.status().message();
-    return;
+    return false;
   }
   if (*state != task.state && !is_valid_transition(task.state, *state)) {
-    LOG(kWarning) << "ignoring status update for " << key << ": " << task_state_name(task.state)
-                  << " cannot become " << status.state;
-    return;
+    LOG(kInfo) << "task " << key << " stays " << task_state_name(task.state) << ": an update "
+               << status.state << " arrived after it";
+    return false;
   }
   task.state = *state;
   task.last_status = status;
   task.updated_at = wall_seconds();
   LOG(kInfo) << "task " << task.info.task_id << " is " << status.state
              << (status.reason.empty() ? "" : " (" + status.reason + ")");
-  forward_update(task.framework_id, status);
-  if (is_terminal(*state)) complete_task(key);
+  return true;
 }
 
 void MasterImpl::forward_update(const std::string& framework_id, const TaskStatus& status) {
@@ -124,8 +125,8 @@ void MasterImpl::complete_task(const std::string& key) {
   if (agent != state_.agents.end()) {
     agent->second.task_keys.erase(key);
     if (agent->second.state != AgentState::kUnreachable) {
-      report(allocator_->recover(task.framework_id, task.info.agent_id, task.info.resources, 0,
-                                 monotonic_millis()));
+      report(allocator_->recover(task.framework_id, task.info.agent_id, task.info.role,
+                                 task.info.resources, 0, monotonic_millis()));
       schedule_allocation();
     }
   }

@@ -24,6 +24,7 @@ TaskView task_view(const TaskRecord& task) {
   view.started_at = task.started_at;
   view.updated_at = task.updated_at;
   view.usage = task.usage;
+  view.healthy = task.last_status.healthy;
   return view;
 }
 }  // namespace
@@ -47,7 +48,7 @@ AgentsReply MasterImpl::agents_view() const {
     view.hostname = agent.info.hostname;
     view.address = agent.info.address;
     view.state = agent_state_name(agent.state);
-    view.resources.total = agent.info.resources;
+    view.resources.total = agent_total(agent);
     for (const std::string& key : agent.task_keys) {
       view.resources.used += state_.tasks.at(key).info.resources;
     }
@@ -69,7 +70,9 @@ FrameworksReply MasterImpl::frameworks_view() const {
     view.id = id;
     view.name = framework.info.name;
     view.roles = framework.info.roles;
-    view.state = framework.active ? "active" : "completed";
+    view.state = framework.completed ? "completed" : framework.active ? "active" : "disconnected";
+    view.failover_timeout = framework.info.failover_timeout;
+    view.checkpoint = framework.info.checkpoint;
     for (const std::string& key : framework.task_keys) {
       view.used += state_.tasks.at(key).info.resources;
     }
@@ -101,11 +104,11 @@ OffersReply MasterImpl::offers_view() const {
 }
 
 // {"address", "version", "started_at", "allocator", "agents", "frameworks",
-//  "tasks", "offers", "allocator_state"}
+//  "tasks", "offers", "allocation", "allocator_state"}
 std::string MasterImpl::state_json() const {
   msgpack::sbuffer buffer;
   msgpack::packer<msgpack::sbuffer> packer(buffer);
-  packer.pack_map(9);
+  packer.pack_map(10);
   packer.pack(std::string("address"));
   packer.pack(address());
   packer.pack(std::string("version"));
@@ -122,6 +125,8 @@ std::string MasterImpl::state_json() const {
   packer.pack(tasks_view().tasks);
   packer.pack(std::string("offers"));
   packer.pack(offers_view().offers);
+  packer.pack(std::string("allocation"));
+  packer.pack(metrics_.view());
   packer.pack(std::string("allocator_state"));
   auto allocator_state = allocator_->state();
   if (allocator_state.is_ok() && !allocator_state->empty()) {

@@ -14,6 +14,10 @@ teardown() { teardown_work_dir; }
 
 agent_state() { "$CLUSTERCTL_BIN" agents --json | json_get "d['agents'][0]['state']"; }
 agent_in_state() { [ "$(agent_state)" = "$1" ]; }
+agent_updates_acknowledged() {
+  [ "$(curl -sf --noproxy '*' "http://$(cat "$TEST_DIR/agent/agent.address")/state" |
+    json_get "d['queued_updates']")" = 0 ]
+}
 
 @test "killing an agent makes it unreachable and its tasks LOST" {
   "$CLUSTERCTL_BIN" execute --name survivor --command 'sleep 60' 2>"$TEST_DIR/execute.log" &
@@ -43,4 +47,40 @@ print(\"ok\")'"
   wait_for "agent active again" 15 agent_in_state active
   run "$CLUSTERCTL_BIN" execute --name after --command true --timeout 10s
   [ "$status" -eq 0 ]
+}
+
+@test "a partition-aware framework's task goes UNREACHABLE, then RUNNING when its agent returns" {
+  start_framework aware --partition-aware --failover-timeout 60 --command 'sleep 60'
+  wait_for "aware-000 RUNNING" 10 has_event aware aware-000 RUNNING
+  kill -STOP "$AGENT_PID"
+  wait_for "aware-000 UNREACHABLE" 10 has_event aware aware-000 UNREACHABLE
+  [ "$(task_state aware-000)" = UNREACHABLE ]
+  kill -CONT "$AGENT_PID"
+  wait_for "aware-000 RUNNING again" 15 task_in_state aware-000 RUNNING
+  [ "$(count_events aware aware-000 RUNNING)" -eq 2 ]
+  [ "$(task_field aware-000 reason)" = "agent reregistered" ]
+}
+
+@test "a task reported LOST is killed when its agent returns, and is never reported again" {
+  start_framework plain --failover-timeout 60 --command 'echo $$ > pid; sleep 60'
+  wait_for "plain-000 RUNNING" 10 has_event plain plain-000 RUNNING
+  local task_pid
+  task_pid=$(cat "$(sandbox_of plain-000)/pid")
+  kill -STOP "$AGENT_PID"
+  wait_for "plain-000 LOST" 10 has_event plain plain-000 LOST
+  kill -CONT "$AGENT_PID"
+  wait_for "the agent active again" 15 agent_in_state active
+  wait_for "the lost task killed" 10 process_gone "$task_pid"
+  wait_for "its KILLED update at the agent" 10 grep -q "task plain-000 is KILLED" "$TEST_DIR/agent.log"
+  # Its KILLED update reached the master, which acknowledged it without
+  # telling the framework.
+  wait_for "the agent's updates acknowledged" 10 agent_updates_acknowledged
+  run "$PYTHON" -c '
+import json, sys
+events = [json.loads(l) for l in open(sys.argv[1]) if json.loads(l)["task_id"] == "plain-000"]
+ends = [e["state"] for e in events if e["state"] in ("FINISHED", "FAILED", "KILLED", "LOST")]
+assert ends == ["LOST"], ends
+print("ok")' "$TEST_DIR/plain/events.jsonl"
+  [ "$output" = ok ]
+  [ "$(task_state plain-000)" = LOST ]
 }

@@ -38,10 +38,12 @@ expect_usage_error() {
 }
 
 # expect_flags_in_help SUBCOMMAND FLAG...: --help exits 0 and names every flag.
+# SUBCOMMAND may be nested ("quota set").
 expect_flags_in_help() {
   local sub=$1 flag
   shift
-  run --separate-stderr "$CLUSTERCTL_BIN" "$sub" --help
+  # shellcheck disable=SC2086 # a nested subcommand is several words
+  run --separate-stderr "$CLUSTERCTL_BIN" $sub --help
   [ "$status" -eq 0 ]
   [[ "$output" == *"Usage: clusterctl $sub"* ]]
   for flag in "$@"; do
@@ -96,6 +98,20 @@ expect_flags_in_help() {
   expect_usage_error master --work-dir "$TEST_DIR" --agent-ping-timeout -1s
 }
 
+@test "malformed quotas, weights, reservations and allocator flags exit 2" {
+  expect_usage_error quota set 'bad role!' --guarantee cpus:1
+  expect_usage_error quota set analytics --limit 'cpus:-1'
+  expect_usage_error quota get 'a//b'
+  expect_usage_error quota
+  expect_usage_error weights set analytics=zero
+  expect_usage_error weights
+  expect_usage_error reserve agent-1 'cpus:1'
+  expect_usage_error unreserve agent-1
+  expect_usage_error master --work-dir "$TEST_DIR" --weights 'a=0'
+  expect_usage_error master --work-dir "$TEST_DIR" --min-allocatable 'cpus:0.01|'
+  expect_usage_error master --work-dir "$TEST_DIR" --offer-timeout soon
+}
+
 @test "malformed resources, attributes and log levels exit 2" {
   expect_usage_error execute --name x --command true --resources 'cpus:lots'
   [[ "${stderr_lines[0]}" == *cpus:lots* ]]
@@ -105,21 +121,32 @@ expect_flags_in_help() {
 
 @test "--help of every subcommand exits 0 and names each flag" {
   expect_flags_in_help master --listen --work-dir --allocator --plugin-dir \
-    --allocation-interval --agent-ping-timeout --max-agent-ping-timeouts \
-    --max-completed-tasks --log-level
+    --allocation-interval --weights --min-allocatable --offer-timeout --agent-ping-timeout \
+    --max-agent-ping-timeouts --max-completed-tasks --agent-reregister-timeout \
+    --agent-removal-rate-limit --log-level
   expect_flags_in_help agent --master --listen --work-dir --resources --attributes \
-    --hostname --executor-shutdown-grace --log-level --isolation --plugin-dir --cgroups-root \
-    --cgroups-enable-cfs --pids-limit --usage-interval --fetcher-cache-dir --fetcher-cache-size \
-    --fetcher-stall-timeout --fetcher-retries --fetcher-retry-backoff --fetcher-ca-file \
-    --sandbox-log-max-size --sandbox-log-keep --gc-delay --gc-disk-headroom --disk-watch-interval
+    --hostname --registration-backoff-max --executor-shutdown-grace --recover \
+    --reconfiguration-policy --recovery-timeout --executor-reregister-timeout --log-level \
+    --isolation --plugin-dir --cgroups-root --cgroups-enable-cfs --pids-limit --usage-interval \
+    --fetcher-cache-dir --fetcher-cache-size --fetcher-stall-timeout --fetcher-retries \
+    --fetcher-retry-backoff --fetcher-ca-file --sandbox-log-max-size --sandbox-log-keep --gc-delay \
+    --gc-disk-headroom --disk-watch-interval
   expect_flags_in_help execute --master --name --command --resources --env --uri --rlimit --shell \
-    --no-shell --role --framework-name --kill-after --timeout --log-level
+    --no-shell --role --framework-name --kill-after --timeout --checkpoint --failover-timeout \
+    --health-check-cmd --health-check-http --health-check-tcp --health-check-delay \
+    --health-check-interval --health-check-timeout --health-check-grace-period \
+    --health-check-max-failures --log-level
   expect_flags_in_help logs --master --stderr --follow --tail --timeout
   local sub
-  for sub in tasks agents offers frameworks; do
+  for sub in tasks agents offers frameworks roles "quota get" "weights get"; do
     expect_flags_in_help "$sub" --master --json --timeout
   done
-  expect_flags_in_help executor --agent --framework-id --executor-id --container-id --sandbox
+  expect_flags_in_help "quota set" --master --timeout --guarantee --limit --force
+  for sub in "quota remove" "weights set" reserve unreserve "frameworks teardown"; do
+    expect_flags_in_help "$sub" --master --timeout
+  done
+  expect_flags_in_help executor --agent --framework-id --executor-id --container-id --sandbox \
+    --checkpoint --agent-address-file --recovery-timeout
   run --separate-stderr "$CLUSTERCTL_BIN" sandbox ls --help
   [ "$status" -eq 0 ]
   [[ "$output" == *"Usage: clusterctl sandbox ls"*TASK_ID*PATH* ]]
@@ -127,6 +154,29 @@ expect_flags_in_help() {
   run --separate-stderr "$CLUSTERCTL_BIN" sandbox cat --help
   [ "$status" -eq 0 ]
   [[ "$output" == *"Usage: clusterctl sandbox cat"*TASK_ID*PATH* ]]
+}
+
+@test "fault tolerance flags refuse bad values with exit 2" {
+  expect_usage_error agent --work-dir "$TEST_DIR" --recover sometimes
+  [[ "${stderr_lines[0]}" == *--recover* ]]
+  expect_usage_error agent --work-dir "$TEST_DIR" --reconfiguration-policy loose
+  expect_usage_error master --work-dir "$TEST_DIR" --agent-removal-rate-limit 10s
+  [[ "${stderr_lines[0]}" == *"N/DURATION"* ]]
+  expect_usage_error master --work-dir "$TEST_DIR" --agent-reregister-timeout forever
+  expect_usage_error execute --name x --command true --failover-timeout soon
+  expect_usage_error frameworks teardown
+  [[ "${stderr_lines[0]}" == *ID* ]]
+  expect_usage_error frameworks sideways
+}
+
+@test "frameworks teardown with the master down exits 1 with one line" {
+  local port
+  port=$(closed_port)
+  run --separate-stderr timeout 3 "$CLUSTERCTL_BIN" frameworks teardown framework-x \
+    --master "127.0.0.1:$port"
+  [ "$status" -eq 1 ]
+  [ "${#stderr_lines[@]}" -eq 1 ]
+  [[ "$stderr" == "clusterctl frameworks: cannot reach master at 127.0.0.1:$port: "* ]]
 }
 
 @test "logs, sandbox and the new execute and agent flags reject bad input with exit 2" {
@@ -153,7 +203,8 @@ expect_flags_in_help() {
   run --separate-stderr "$CLUSTERCTL_BIN" --help
   [ "$status" -eq 0 ]
   local sub
-  for sub in master agent execute tasks agents offers frameworks logs sandbox; do
+  for sub in master agent execute tasks agents offers frameworks logs sandbox quota weights roles \
+    reserve unreserve; do
     [[ "$output" =~ $'\n'"  $sub "+[A-Z] ]]
   done
   [[ "$output" != *executor* ]]
@@ -191,7 +242,7 @@ expect_flags_in_help() {
 @test "listings and execute take the master from CLUSTERCTL_MASTER" {
   local port sub
   port=$(closed_port)
-  for sub in tasks agents offers frameworks; do
+  for sub in tasks agents offers frameworks roles; do
     CLUSTERCTL_MASTER=127.0.0.1:$port run --separate-stderr timeout 3 "$CLUSTERCTL_BIN" "$sub"
     [ "$status" -eq 1 ]
     [[ "$stderr" == "clusterctl $sub: cannot reach master at 127.0.0.1:$port: "* ]]

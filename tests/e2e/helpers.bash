@@ -47,9 +47,12 @@ wait_for() {
   return 1
 }
 
+# start_master [FLAGS...]: on a port the OS picks, unless MASTER_LISTEN is set
+# (a master that restarts must come back on the same address).
 start_master() {
-  "$CLUSTERCTL_BIN" master --listen 127.0.0.1:0 --work-dir "$TEST_DIR/master" "$@" \
-    >"$TEST_DIR/master.log" 2>&1 &
+  rm -f "$TEST_DIR/master/master.address"
+  "$CLUSTERCTL_BIN" master --listen "${MASTER_LISTEN:-127.0.0.1:0}" --work-dir "$TEST_DIR/master" \
+    "$@" >>"$TEST_DIR/master.log" 2>&1 &
   MASTER_PID=$!
   STARTED_PIDS+=("$MASTER_PID")
   wait_for "the master's address file" 10 test -s "$TEST_DIR/master/master.address"
@@ -58,11 +61,13 @@ start_master() {
 }
 
 # start_agent NAME [FLAGS...]: an agent with its own work dir TEST_DIR/NAME.
+# Restarting an agent with the same NAME reuses its work dir (and appends to its log).
 start_agent() {
   local name=$1
   shift
+  rm -f "$TEST_DIR/$name/agent.address"
   "$CLUSTERCTL_BIN" agent --master "$MASTER" --listen 127.0.0.1:0 --work-dir "$TEST_DIR/$name" \
-    "$@" >"$TEST_DIR/$name.log" 2>&1 &
+    "$@" >>"$TEST_DIR/$name.log" 2>&1 &
   AGENT_PID=$!
   STARTED_PIDS+=("$AGENT_PID")
   wait_for "agent $name's address file" 10 test -s "$TEST_DIR/$name/agent.address"
@@ -81,10 +86,16 @@ wait_for_agents() { wait_for "$1 active agents" 10 has_active_agents "$1"; }
 # json_get EXPRESSION: evaluates a Python expression on the JSON read from stdin (as `d`).
 json_get() { "$PYTHON" -c "import json, sys; d = json.load(sys.stdin); print($1)"; }
 
-task_state() {
+# task_field NAME FIELD: a field of the task named NAME from `tasks --json` (NONE: no such task).
+task_field() {
   "$CLUSTERCTL_BIN" tasks --json |
-    json_get "next((t['state'] for t in d['tasks'] if t['name'] == '$1'), 'NONE')"
+    json_get "next((t['$2'] for t in d['tasks'] if t['name'] == '$1'), 'NONE')"
 }
+
+# task_id NAME: the id of the task named NAME.
+task_id() { task_field "$1" id; }
+
+task_state() { task_field "$1" state; }
 
 task_in_state() { [ "$(task_state "$1")" = "$2" ]; }
 
@@ -119,22 +130,45 @@ remove_cgroups() {
   done
 }
 
-# task_field NAME EXPRESSION: a field of task NAME from `tasks --json` (as `t`).
-task_field() {
-  "$CLUSTERCTL_BIN" tasks --json |
-    json_get "next((($2) for t in d['tasks'] if t['name'] == '$1'), None)"
+# A free loopback port (nothing listens on it when this returns).
+free_port() {
+  "$PYTHON" -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])'
 }
 
-# task_id NAME: the id of the (last) task named NAME.
-task_id() { task_field "$1" "t['id']"; }
-
-# sandbox_of NAME: the latest sandbox of the task named NAME on agent "agent".
-sandbox_of() { echo "$TEST_DIR"/agent/agents/*/frameworks/*/executors/"$1"-*/runs/latest; }
-
-# process_running PID: the process exists and is not a zombie waiting for
-# its (new) parent to reap it.
+# Whether PID is a live process (a zombie is not).
 process_running() {
   local state
   state=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1
-  [ -n "$state" ] && [ "$state" != Z ]
+  [ -n "$state" ] && [ "$state" != Z ] && [ "$state" != X ]
 }
+
+process_gone() { ! process_running "$1"; }
+
+# The sandbox of the latest run of the task named NAME on agent AGENT (default "agent").
+sandbox_of() { echo "$TEST_DIR/${2:-agent}"/agents/*/frameworks/*/executors/"$1"*/runs/latest; }
+
+# start_framework NAME [test_framework.py options...]: the python test scheduler
+# with its state in TEST_DIR/NAME (a second call with NAME is its failover).
+start_framework() {
+  local name=$1
+  shift
+  "$PYTHON" "$BATS_TEST_DIRNAME/test_framework.py" "$MASTER" "$TEST_DIR/$name" --name "$name" \
+    "$@" >>"$TEST_DIR/$name.log" 2>&1 &
+  FRAMEWORK_PID=$!
+  STARTED_PIDS+=("$FRAMEWORK_PID")
+  wait_for "framework $name to subscribe" 10 test -s "$TEST_DIR/$name/framework_id"
+}
+
+# count_events NAME TASK_ID STATE: updates with STATE the framework NAME got for TASK_ID.
+count_events() {
+  "$PYTHON" -c '
+import json, sys
+events = [json.loads(l) for l in open(sys.argv[1])]
+print(sum(1 for e in events if e["task_id"] == sys.argv[2] and e["state"] == sys.argv[3]))' \
+    "$TEST_DIR/$1/events.jsonl" "$2" "$3"
+}
+
+has_event() { [ -f "$TEST_DIR/$1/events.jsonl" ] && [ "$(count_events "$@")" -ge 1 ]; }

@@ -46,8 +46,8 @@ task_cgroup() {
     --command 'python3 -c "x=bytearray(200<<20)"'
   [ "$status" -eq 1 ]
   [[ "$stderr" == *"is FAILED: memory limit exceeded (the task went over its memory limit of 64.0 MB"* ]]
-  [ "$(task_field hog "t['reason']")" = "memory limit exceeded" ]
-  [ "$(task_field hog "t['exit_code']")" = None ]
+  [ "$(task_field hog reason)" = "memory limit exceeded" ]
+  [ "$(task_field hog exit_code)" = None ]
   local sandbox
   sandbox=$(sandbox_of hog)
   [ -f "$sandbox/stdout" ]
@@ -116,7 +116,7 @@ start_parent() {
 
   start_parent hog 'sleep 0.5; python3 -c "x=bytearray(200<<20)"'
   wait_for "task hog FAILED" 10 task_in_state hog FAILED
-  [ "$(task_field hog "t['reason']")" = "memory limit exceeded" ]
+  [ "$(task_field hog reason)" = "memory limit exceeded" ]
   wait_for "the orphan of a memory kill to go" 10 bash -c "$(declare -f process_running); ! process_running $ORPHAN"
 
   start_parent second

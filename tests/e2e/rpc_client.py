@@ -4,7 +4,8 @@
 Usage: rpc_client.py HOST:PORT check      -- hello, a read-only call, an unknown method
        rpc_client.py HOST:PORT framework SECONDS
                                           -- subscribe and hold offers unanswered
-Prints "ok" and exits 0 when every answer was well formed.
+Prints "ok" and exits 0 when every answer was well formed. Its Client is also
+the connection of the test scheduler (test_framework.py).
 """
 import socket
 import sys
@@ -24,11 +25,16 @@ class Client:
     def send(self, frame):
         self.sock.sendall(msgpack.packb(frame, use_bin_type=True))
 
-    def receive(self):
+    def receive(self, timeout=10):
+        """The next frame; None if none came within `timeout` seconds."""
+        self.sock.settimeout(timeout)
         while True:
             for frame in self.unpacker:
                 return frame
-            data = self.sock.recv(65536)
+            try:
+                data = self.sock.recv(65536)
+            except socket.timeout:
+                return None
             if not data:
                 raise ConnectionError("server closed the connection")
             self.unpacker.feed(data)
@@ -39,6 +45,8 @@ class Client:
         self.send([0, msgid, method, [params]])
         while True:
             frame = self.receive()
+            if frame is None:
+                raise TimeoutError(method + " was not answered")
             assert isinstance(frame, list), frame
             if frame[0] == 2:
                 assert len(frame) == 3 and isinstance(frame[1], str), frame

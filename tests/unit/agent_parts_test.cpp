@@ -1,6 +1,6 @@
 // The agent's and the command executor's pure parts: sandbox paths and the
-// latest link, resource detection, the status update queue (against a fake
-// connection), the container launch hooks, and what a task's command becomes.
+// latest link, resource detection, the container launch hooks, and what a
+// task's command becomes.
 #include <sched.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -15,7 +15,6 @@
 #include "daemons/agent/container_launcher.hpp"
 #include "daemons/agent/resource_detection.hpp"
 #include "daemons/agent/sandbox.hpp"
-#include "daemons/agent/status_forwarder.hpp"
 #include "daemons/executor/task_command.hpp"
 
 namespace clusterctl {
@@ -98,124 +97,6 @@ TEST(ResourceDetectionTest, DetectsThisMachine) {
   EXPECT_NE(resources->to_string().find("ports:[31000-32000]"), std::string::npos);
   EXPECT_FALSE(detect_resources((work / "missing").string()).is_ok());
   std::filesystem::remove_all(work);
-}
-
-// ---- The status update queue ----
-
-// Records calls; the test answers them.
-class FakeConnection : public RpcConnection {
- public:
-  struct Call {
-    std::string method;
-    TaskStatus status;
-    RpcCallback done;
-  };
-  void call(const std::string& method, const Payload& params, Duration, RpcCallback done) override {
-    msgpack::object_handle handle = msgpack::unpack(params.data(), params.size());
-    calls.push_back({method, handle.get().as<StatusUpdateCall>().status, std::move(done)});
-  }
-  void notify(const std::string&, const Payload&) override {}
-  void close(const std::string&) override { open = false; }
-  bool is_open() const override { return open; }
-  std::string peer_address() const override { return "fake:1"; }
-  uint64_t id() const override { return 1; }
-  void send_response(uint32_t, const Status&, const Payload&) override {}
-
-  // Answers the oldest unanswered call.
-  void answer(StatusOr<RpcValue> reply) {
-    Call call = std::move(calls.front());
-    calls.erase(calls.begin());
-    call.done(std::move(reply));
-  }
-
-  std::vector<Call> calls;
-  bool open = true;
-};
-
-TaskStatus update(const std::string& task, const std::string& state) {
-  TaskStatus status;
-  status.task_id = task;
-  status.state = state;
-  return status;
-}
-
-RpcValue ok_reply() {
-  return RpcValue{msgpack::object(), nullptr};
-}
-
-TEST(StatusForwarderTest, SendsOneAtATimeInOrder) {
-  std::vector<std::string> done;
-  StatusForwarder forwarder(
-      [&](const TaskStatus& s) { done.push_back(s.task_id + ":" + s.state); });
-  auto master = std::make_shared<FakeConnection>();
-  forwarder.push(update("a", "STARTING"));  // queued: no master yet
-  forwarder.resume(master);
-  forwarder.push(update("b", "STARTING"));
-  forwarder.push(update("a", "RUNNING"));
-  ASSERT_EQ(master->calls.size(), 1u);
-  EXPECT_EQ(master->calls[0].method, "agent.status_update");
-  EXPECT_EQ(master->calls[0].status.task_id, "a");
-  master->answer(ok_reply());
-  ASSERT_EQ(master->calls.size(), 1u);
-  EXPECT_EQ(master->calls[0].status.task_id, "b");
-  master->answer(ok_reply());
-  master->answer(ok_reply());
-  EXPECT_EQ(done, (std::vector<std::string>{"a:STARTING", "b:STARTING", "a:RUNNING"}));
-  EXPECT_TRUE(forwarder.empty());
-}
-
-TEST(StatusForwarderTest, KeepsTheQueueAcrossADisconnectionAndResendsFirst) {
-  std::vector<std::string> done;
-  StatusForwarder forwarder([&](const TaskStatus& s) { done.push_back(s.state); });
-  auto first = std::make_shared<FakeConnection>();
-  forwarder.resume(first);
-  forwarder.push(update("a", "RUNNING"));
-  forwarder.push(update("a", "FINISHED"));
-  first->answer(Status::unavailable("connection closed"));
-  forwarder.pause();
-  EXPECT_EQ(forwarder.size(), 2u);
-
-  auto second = std::make_shared<FakeConnection>();
-  forwarder.resume(second);
-  ASSERT_EQ(second->calls.size(), 1u);
-  EXPECT_EQ(second->calls[0].status.state, "RUNNING");
-  second->answer(Status::timeout("slow master"));  // resent
-  ASSERT_EQ(second->calls.size(), 1u);
-  EXPECT_EQ(second->calls[0].status.state, "RUNNING");
-  second->answer(ok_reply());
-  second->answer(ok_reply());
-  EXPECT_EQ(done, (std::vector<std::string>{"RUNNING", "FINISHED"}));
-}
-
-TEST(StatusForwarderTest, IgnoresAnswersFromAnOldConnection) {
-  int done = 0;
-  StatusForwarder forwarder([&](const TaskStatus&) { ++done; });
-  auto old_master = std::make_shared<FakeConnection>();
-  forwarder.resume(old_master);
-  forwarder.push(update("a", "RUNNING"));
-  auto new_master = std::make_shared<FakeConnection>();
-  forwarder.resume(new_master);  // re-registered before the old call was answered
-  old_master->answer(ok_reply());
-  EXPECT_EQ(done, 0);
-  ASSERT_EQ(new_master->calls.size(), 1u);
-  new_master->answer(ok_reply());
-  EXPECT_EQ(done, 1);
-}
-
-TEST(StatusForwarderTest, DropsARefusedUpdateAndTellsWhenDrained) {
-  std::vector<std::string> done;
-  StatusForwarder forwarder([&](const TaskStatus& s) { done.push_back(s.state); });
-  auto master = std::make_shared<FakeConnection>();
-  forwarder.resume(master);
-  forwarder.push(update("a", "BOGUS"));
-  forwarder.push(update("a", "FAILED"));
-  bool drained = false;
-  forwarder.when_empty([&] { drained = true; });
-  master->answer(Status::invalid("bad state"));
-  EXPECT_FALSE(drained);
-  master->answer(ok_reply());
-  EXPECT_TRUE(drained);
-  EXPECT_EQ(done, (std::vector<std::string>{"BOGUS", "FAILED"}));
 }
 
 // ---- Container launch hooks ----

@@ -1,7 +1,8 @@
 // The Agent against a fake master on loopback, with the real command executor
 // (the clusterctl binary of this build) and real tasks: registration,
-// ordered status updates, kills, re-registration and shutdown. Every test
-// shuts the agent down and checks that no child process is left.
+// ordered and acknowledged status updates, kills, re-registration, shutdown
+// and recovery of a checkpointed task by a new agent. Every test shuts the
+// agent down and checks that no child process is left.
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -21,7 +22,8 @@
 namespace clusterctl {
 namespace {
 
-// Answers agent.register and agent.status_update, and records them.
+// Answers agent.register and agent.status_update, records them, and (unless
+// told not to) acknowledges each update like a framework would.
 class FakeMaster {
  public:
   explicit FakeMaster(asio::io_context& io) {
@@ -40,6 +42,7 @@ class FakeMaster {
         ASSERT_TRUE(call.is_ok()) << call.status().message();
         updates.push_back(call->status);
         responder.reply(empty_payload());
+        if (auto_acknowledge) acknowledge(call->status);
       } else {
         responder.fail(Status::not_found(message.method));
       }
@@ -51,6 +54,12 @@ class FakeMaster {
 
   std::string address() const { return server_->address(); }
 
+  void acknowledge(const TaskStatus& status) {
+    AcknowledgeCall call{status.framework_id, status.agent_id, status.task_id, status.uuid};
+    agent->call("agent.acknowledge", pack_payload(call), Duration(10000),
+                [](StatusOr<RpcValue>) {});
+  }
+
   std::vector<std::string> states() const {
     std::vector<std::string> out;
     for (const TaskStatus& status : updates) out.push_back(status.state);
@@ -60,6 +69,7 @@ class FakeMaster {
   std::vector<RegisterAgentCall> registrations;
   std::vector<TaskStatus> updates;
   RpcConnectionPtr agent;
+  bool auto_acknowledge = true;
 
  private:
   std::unique_ptr<RpcServer> server_;
@@ -90,6 +100,7 @@ class AgentTest : public ::testing::Test {
 
   void start_agent(const std::string& executor_binary = std::string(CLUSTERCTL_BUILD_DIR) +
                                                         "/bin/clusterctl") {
+    size_t registered = master_->registrations.size();
     AgentOptions options;
     options.master = master_->address();
     options.listen = "127.0.0.1:0";
@@ -98,10 +109,19 @@ class AgentTest : public ::testing::Test {
     options.attributes = "rack:r1";
     options.executor_binary = executor_binary;
     options.executor_shutdown_grace = Duration(3000);
+    options.status_update_retry_min = Duration(200);
     auto agent = Agent::create(io_, options);
     ASSERT_TRUE(agent.is_ok()) << agent.status().message();
     agent_ = std::move(agent).value();
-    run_until([&] { return !master_->registrations.empty(); }, "registration");
+    run_until([&] { return master_->registrations.size() > registered; }, "registration");
+  }
+
+  // Runs the loop for `duration` (to see that something does not happen).
+  void run_for(Duration duration) {
+    auto deadline = std::chrono::steady_clock::now() + duration;
+    while (std::chrono::steady_clock::now() < deadline) {
+      io_.run_one_for(std::chrono::milliseconds(20));
+    }
   }
 
   // Runs the loop until `done` or 10 s.
@@ -132,6 +152,12 @@ class AgentTest : public ::testing::Test {
     call.task.resources = *Resources::parse("cpus:0.1;mem:32");
     call.task.command.value = command;
     return call;
+  }
+
+  size_t count_state(const std::string& state) const {
+    size_t count = 0;
+    for (const TaskStatus& status : master_->updates) count += status.state == state;
+    return count;
   }
 
   bool has_state(const std::string& state) const {
@@ -241,6 +267,49 @@ TEST_F(AgentTest, ShutdownKillsTasksAndSendsTheirUpdates) {
   run_until([&] { return done; }, "shutdown");
   agent_.reset();
   EXPECT_EQ(master_->states(), (std::vector<std::string>{"STARTING", "RUNNING", "KILLED"}));
+}
+
+TEST_F(AgentTest, SendsATasksNextUpdateOnlyOnceTheLastWasAcknowledged) {
+  master_->auto_acknowledge = false;
+  start_agent();
+  ASSERT_TRUE(call_agent("agent.run_task", pack_payload(task_call("t1", "true"))));
+  run_until([&] { return has_state("STARTING"); }, "STARTING");
+  run_for(Duration(500));  // long enough to be resent, never long enough to move on
+  EXPECT_FALSE(has_state("RUNNING"));
+  EXPECT_GE(count_state("STARTING"), 2u) << "an unacknowledged update is sent again";
+  for (const TaskStatus& resent : master_->updates) {
+    EXPECT_EQ(resent.uuid, master_->updates.front().uuid);
+  }
+  master_->acknowledge(master_->updates.front());
+  master_->acknowledge(master_->updates.front());  // a duplicate is ignored
+  run_until([&] { return has_state("RUNNING"); }, "RUNNING");
+  master_->auto_acknowledge = true;
+  master_->acknowledge(master_->updates.back());
+  run_until([&] { return has_state("FINISHED"); }, "FINISHED");
+}
+
+TEST_F(AgentTest, ANewAgentRecoversACheckpointedTaskLeftRunning) {
+  start_agent();
+  RunTaskCall call = task_call("t1", "touch started; while [ ! -e go ]; do sleep 0.05; done");
+  call.checkpoint = true;
+  ASSERT_TRUE(call_agent("agent.run_task", pack_payload(call)));
+  run_until([&] { return has_state("RUNNING"); }, "RUNNING");
+  run_until([&] { return std::filesystem::exists(runs_dir("t1") + "/latest/started"); }, "task");
+  // The agent process "crashes": gone without a shutdown, its executor left running.
+  agent_.reset();
+  run_for(Duration(200));
+  start_agent();
+  const RegisterAgentCall& again = master_->registrations.back();
+  EXPECT_EQ(again.agent.id, "agent-test");
+  ASSERT_EQ(again.tasks.size(), 1u);
+  EXPECT_EQ(again.tasks[0].state, "RUNNING");
+  std::ofstream(runs_dir("t1") + "/latest/go").close();
+  run_until([&] { return has_state("FINISHED"); }, "FINISHED after recovery");
+  EXPECT_EQ(count_state("FINISHED"), 1u);
+  // The executor was this test process's child: reap it here.
+  bool reaped = false;
+  run_until([&] { return reaped = reaped || ::waitpid(-1, nullptr, WNOHANG) > 0; },
+            "the executor's exit");
 }
 
 }  // namespace

@@ -72,7 +72,7 @@ TEST(FirstFitAllocator, OffersAgentsRoundRobinAndHonoursFilters) {
   // Everything is allocated: nothing more to offer.
   EXPECT_TRUE(a.allocate(0)->empty());
   // Declined with a 5 s filter: not offered again to f1 before then.
-  ASSERT_TRUE(a.recover("f1", "a1", total, 5000, 0).is_ok());
+  ASSERT_TRUE(a.recover("f1", "a1", "*", total, 5000, 0).is_ok());
   EXPECT_TRUE(a.allocate(1000)->empty());
   auto later = a.allocate(6000);
   ASSERT_EQ(later->size(), 1u);
@@ -87,9 +87,9 @@ TEST(FirstFitAllocator, RespectsReservationsAndSuppression) {
   ASSERT_TRUE(a.add_framework("dev", {"dev"}, 0).is_ok());
   EXPECT_TRUE(a.allocate(0)->empty()) << "ops' reservation must not go to dev";
   ASSERT_TRUE(a.add_framework("ops", {"ops"}, 0).is_ok());
-  ASSERT_TRUE(a.suppress("ops", 0).is_ok());
+  ASSERT_TRUE(a.suppress("ops", {}, 0).is_ok());
   EXPECT_TRUE(a.allocate(0)->empty()) << "a suppressed framework gets no offers";
-  ASSERT_TRUE(a.revive("ops", 0).is_ok());
+  ASSERT_TRUE(a.revive("ops", {}, 0).is_ok());
   auto offers = a.allocate(0);
   ASSERT_EQ(offers->size(), 1u);
   EXPECT_EQ((*offers)[0].framework_id, "ops");

@@ -248,7 +248,7 @@ TEST_F(ProcessTest, WatchGroupKillsWhatTheLeaderLeftBehind) {
 // The loop has nothing to do but wait for the pidfds: run() returns as soon as
 // the last child exited, and each callback comes once, in exit order.
 TEST_F(ProcessTest, TheWatcherReportsExitsWithoutPolling) {
-  auto start = Clock::now();  // before the spawn: the sleep starts there
+  auto start = Clock::now();  // before the spawns: the slow child sleeps from its start
   auto slow = spawn_shell("sleep 0.4; exit 2");
   auto fast = spawn_shell("sleep 0.1; exit 1");
   ASSERT_TRUE(slow.is_ok() && fast.is_ok());
@@ -298,6 +298,39 @@ TEST_F(ProcessTest, ADestroyedWatcherNeverCallsBack) {
   io_.run_for(std::chrono::milliseconds(200));
   EXPECT_FALSE(called);
   // The guard reaps it.
+}
+
+TEST_F(ProcessTest, WatchesTheExitOfAProcessThatIsNotItsChild) {
+  // The shell leaves `sleep` behind: an orphan, no longer this process's child.
+  auto shell = spawn_shell("sleep 0.3 & echo $! > orphan; exit 0");
+  ASSERT_TRUE(shell.is_ok());
+  ChildGuard guard(*shell);
+  ASSERT_TRUE(wait_exit(*shell, guard, false).has_value());
+  pid_t orphan = 0;
+  std::ifstream(path("orphan")) >> orphan;
+  ASSERT_GT(orphan, 0);
+  auto start = process_start_time(orphan);
+  ASSERT_TRUE(start.is_ok()) << start.status().message();
+  EXPECT_TRUE(process_alive(orphan, *start));
+  EXPECT_FALSE(process_alive(orphan, *start + 1)) << "another start time is another process";
+  bool gone = false;
+  ASSERT_TRUE(watcher_.watch_exit(orphan, [&] {
+    gone = true;
+    io_.stop();
+  }));
+  io_.run_for(std::chrono::seconds(10));
+  io_.restart();
+  EXPECT_TRUE(gone);
+  EXPECT_FALSE(process_alive(orphan, *start));
+}
+
+TEST_F(ProcessTest, WatchingTheExitOfAProcessAlreadyGoneCallsBackSoon) {
+  bool gone = false;
+  ASSERT_TRUE(watcher_.watch_exit(999999999, [&] { gone = true; }));
+  io_.run_for(std::chrono::milliseconds(100));
+  EXPECT_TRUE(gone);
+  EXPECT_FALSE(process_start_time(999999999).is_ok());
+  EXPECT_TRUE(process_start_time(::getpid()).is_ok());
 }
 
 TEST(ProcessHelpersTest, SetEnvReplacesOrAppends) {

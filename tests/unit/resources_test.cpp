@@ -429,6 +429,20 @@ TEST(ResourcesQueries, ReservedForAndAllocatableTo) {
   EXPECT_EQ(resources.allocatable_to("*").to_string(), "cpus:1;disk:10");
 }
 
+TEST(ResourcesQueries, ReservationsServeTheRoleAndItsDescendants) {
+  EXPECT_TRUE(role_includes("eng", "eng"));
+  EXPECT_TRUE(role_includes("eng", "eng/ml/training"));
+  EXPECT_TRUE(role_includes("eng/ml", "eng/ml/training"));
+  EXPECT_FALSE(role_includes("eng", "engineering"));
+  EXPECT_FALSE(role_includes("eng/ml", "eng"));
+  EXPECT_FALSE(role_includes("*", "eng"));
+  EXPECT_TRUE(role_includes("*", "*"));
+  Resources resources = parsed("cpus:1;cpus(eng):2;mem(eng/ml):64;mem(engineering):32");
+  EXPECT_EQ(resources.allocatable_to("eng/ml/training").to_string(),
+            "cpus:1;cpus(eng):2;mem(eng/ml):64");
+  EXPECT_EQ(resources.allocatable_to("eng").to_string(), "cpus:1;cpus(eng):2");
+}
+
 TEST(ResourcesQueries, WithRoleReplacesAndMerges) {
   Resources resources = parsed("cpus:1;cpus(ops):2;ports:[1-2];ports(dev):[3-4]");
   EXPECT_EQ(resources.with_role("ops").to_string(), "cpus(ops):3;ports(ops):[1-4]");

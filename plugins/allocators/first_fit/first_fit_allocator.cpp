@@ -1,16 +1,17 @@
 // allocator_first_fit.so: the simplest allocator. Each cycle walks the agents
 // in registration order and offers everything free on an agent to the next
-// framework in round-robin order that has not refused that agent and is not
-// suppressed. No fairness, no quota: the DRF allocator does that. It exists to
-// prove the allocator plugin interface can carry a second implementation.
-#include <cstring>
-#include <exception>
+// framework in round-robin order that has not refused that much there and is
+// not suppressed. No fairness, quotas, weights or per-role suppression (those
+// events are ignored), and a fixed minimum instead of min_allocatable: the DRF
+// allocator does all that. It exists to prove the allocator plugin interface
+// can carry a second implementation.
 #include <map>
 #include <string>
 #include <vector>
 
 #include "clusterctl/allocator.h"
 #include "core/allocator_events.hpp"
+#include "plugins/allocators/abi_guard.hpp"
 
 namespace clusterctl {
 namespace {
@@ -24,11 +25,17 @@ struct AgentEntry {
   Resources allocated;
 };
 
+// Declined resources are not offered again until `until`, unless more is free.
+struct Refusal {
+  int64_t until = 0;
+  Resources declined;
+};
+
 struct FrameworkEntry {
   std::string id;
   std::string role = "*";
   bool suppressed = false;
-  std::map<std::string, int64_t> refused_until;  // agent id -> now_millis
+  std::map<std::string, Refusal> refusals;  // by agent id
 };
 
 class FirstFitAllocator {
@@ -56,7 +63,7 @@ FrameworkEntry* FirstFitAllocator::find_framework(const std::string& id) {
 }
 
 void FirstFitAllocator::handle(const AllocatorEvent& event) {
-  if (event.type == "add_agent") {
+  if (event.type == "add_agent" || event.type == "update_agent") {
     if (agents_.count(event.agent_id) == 0) agent_order_.push_back(event.agent_id);
     AgentEntry& agent = agents_[event.agent_id];
     agent.total = event.total;
@@ -79,13 +86,14 @@ void FirstFitAllocator::handle(const AllocatorEvent& event) {
     if (agent != agents_.end()) agent->second.allocated -= event.resources;
     FrameworkEntry* framework = find_framework(event.framework_id);
     if (framework != nullptr && event.refuse_millis > 0) {
-      framework->refused_until[event.agent_id] = event.now_millis + event.refuse_millis;
+      framework->refusals[event.agent_id] = {event.now_millis + event.refuse_millis,
+                                             event.resources};
     }
   } else if (event.type == "suppress" || event.type == "revive") {
     FrameworkEntry* framework = find_framework(event.framework_id);
     if (framework == nullptr) return;
     framework->suppressed = event.type == "suppress";
-    if (!framework->suppressed) framework->refused_until.clear();
+    if (!framework->suppressed) framework->refusals.clear();
   }
   // Unknown event types are ignored, as the ABI asks.
 }
@@ -105,11 +113,14 @@ std::vector<Allocation> FirstFitAllocator::allocate(int64_t now_millis) {
     for (size_t tried = 0; tried < frameworks_.size(); ++tried) {
       FrameworkEntry& framework = frameworks_[next_framework_ % frameworks_.size()];
       next_framework_ = (next_framework_ + 1) % frameworks_.size();
-      auto refused = framework.refused_until.find(agent_id);
-      if (refused != framework.refused_until.end() && refused->second > now_millis) continue;
       if (framework.suppressed) continue;
       Resources offered = available.allocatable_to(framework.role);
       if (!worth_offering(offered)) continue;
+      auto refused = framework.refusals.find(agent_id);
+      if (refused != framework.refusals.end() && refused->second.until > now_millis &&
+          refused->second.declined.contains(offered)) {
+        continue;
+      }
       agent.allocated += offered;
       allocations.push_back({framework.id, agent_id, framework.role, offered});
       break;
@@ -118,19 +129,10 @@ std::vector<Allocation> FirstFitAllocator::allocate(int64_t now_millis) {
   return allocations;
 }
 
-void copy_error(const char* message, char* error, size_t error_size) {
-  if (error_size == 0) return;
-  std::strncpy(error, message, error_size - 1);
-  error[error_size - 1] = '\0';
-}
-
 void* create(const char*, size_t, char* error, size_t error_size) {
-  try {
-    return new FirstFitAllocator();
-  } catch (const std::exception& e) {
-    copy_error(e.what(), error, error_size);
-    return nullptr;
-  }
+  FirstFitAllocator* instance = nullptr;
+  guarded(error, error_size, [&] { instance = new FirstFitAllocator(); });
+  return instance;
 }
 
 void destroy(void* instance) {
@@ -138,46 +140,33 @@ void destroy(void* instance) {
 }
 
 int handle_event(void* instance, const char* bytes, size_t size, char* error, size_t error_size) {
-  try {
-    msgpack::object_handle handle = msgpack::unpack(bytes, size);
+  return guarded(error, error_size, [&] {
     AllocatorEvent event;
-    handle.get().convert(event);
+    msgpack::unpack(bytes, size).get().convert(event);
     static_cast<FirstFitAllocator*>(instance)->handle(event);
-    return 0;
-  } catch (const std::exception& e) {
-    copy_error(e.what(), error, error_size);
-    return 1;
-  }
+  });
 }
 
 int allocate(void* instance, int64_t now_millis, clusterctl_write_fn write, void* context,
              char* error, size_t error_size) {
-  try {
+  return guarded(error, error_size, [&] {
     auto allocations = static_cast<FirstFitAllocator*>(instance)->allocate(now_millis);
     msgpack::sbuffer buffer;
     msgpack::pack(buffer, allocations);
     write(context, buffer.data(), buffer.size());
-    return 0;
-  } catch (const std::exception& e) {
-    copy_error(e.what(), error, error_size);
-    return 1;
-  }
+  });
 }
 
 int describe(void* instance, clusterctl_write_fn write, void* context, char* error,
              size_t error_size) {
-  try {
+  return guarded(error, error_size, [&] {
     auto* allocator = static_cast<FirstFitAllocator*>(instance);
     std::map<std::string, uint64_t> state = {{"agents", allocator->agent_count()},
                                              {"frameworks", allocator->framework_count()}};
     msgpack::sbuffer buffer;
     msgpack::pack(buffer, state);
     write(context, buffer.data(), buffer.size());
-    return 0;
-  } catch (const std::exception& e) {
-    copy_error(e.what(), error, error_size);
-    return 1;
-  }
+  });
 }
 
 const clusterctl_allocator_functions kFunctions = {handle_event, allocate, describe};

@@ -1,0 +1,120 @@
+// The agent's checkpoint: what it needs to restart without killing tasks.
+// Every file is written whole and atomically (core/atomic_file.hpp) by the
+// CheckpointWriter; a crash leaves either the old or the new version.
+//
+//   WORK_DIR/meta/boot_id                    text: the machine's boot id when the agent ran
+//   WORK_DIR/meta/address                    text: host:port of the agent (executors reconnect
+//   there) WORK_DIR/meta/agent                      AgentCheckpoint
+//   WORK_DIR/meta/runs/CONTAINER_ID/executor ExecutorCheckpoint (only for checkpointing frameworks)
+//   WORK_DIR/meta/runs/CONTAINER_ID/updates  UpdateStreamCheckpoint: its task's status updates
+//
+// One executor runs one task, so a run's directory holds both. It is removed
+// once its executor has exited and its task's terminal update was
+// acknowledged. The binary files are msgpack maps: fields may be added.
+//
+// The readers block on disk: call them at start-up only. Thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <msgpack.hpp>
+
+#include "core/messages.hpp"
+#include "core/status.hpp"
+
+namespace clusterctl {
+
+struct AgentCheckpoint {
+  std::string agent_id;
+  Resources resources;
+  Attributes attributes;
+  MSGPACK_DEFINE_MAP(agent_id, resources, attributes);
+};
+
+struct ExecutorCheckpoint {
+  std::string container_id;
+  std::string framework_id;
+  std::string executor_id;
+  std::string sandbox;
+  std::string log_path;
+  TaskInfo task;
+  int32_t pid = 0;              // the executor, leader of its own process group
+  uint64_t pid_start_time = 0;  // process_start_time(pid): tells a reused pid apart
+  int32_t task_pid = 0;         // the task, leader of its own process group, once it runs
+  uint64_t task_start_time = 0;
+  MSGPACK_DEFINE_MAP(container_id, framework_id, executor_id, sandbox, log_path, task, pid,
+                     pid_start_time, task_pid, task_start_time);
+};
+
+struct UpdateStreamCheckpoint {
+  std::string framework_id;
+  std::string task_id;
+  std::vector<TaskStatus> pending;          // not acknowledged yet, oldest first
+  std::vector<std::string> received_uuids;  // every update taken (a resent one is not taken twice)
+  std::string latest_state;                 // of the newest update taken
+  bool terminal_acknowledged = false;       // the stream is over
+  MSGPACK_DEFINE_MAP(framework_id, task_id, pending, received_uuids, latest_state,
+                     terminal_acknowledged);
+};
+
+// A run found on disk.
+struct RecoveredRun {
+  ExecutorCheckpoint executor;
+  std::optional<UpdateStreamCheckpoint> updates;  // none before its first update
+};
+
+struct RecoveredState {
+  std::string boot_id;                   // empty: the agent never ran here
+  std::optional<AgentCheckpoint> agent;  // none before its first registration
+  std::vector<RecoveredRun> runs;
+};
+
+std::string meta_dir(const std::string& work_dir);
+std::string boot_id_path(const std::string& work_dir);
+std::string address_path(const std::string& work_dir);
+std::string agent_checkpoint_path(const std::string& work_dir);
+std::string run_meta_dir(const std::string& work_dir, const std::string& container_id);
+std::string executor_checkpoint_path(const std::string& work_dir, const std::string& container_id);
+std::string updates_checkpoint_path(const std::string& work_dir, const std::string& container_id);
+
+// Reads everything under WORK_DIR/meta and removes the temporary files of
+// writes a crash interrupted. A file that cannot be decoded is an error that
+// names it and says what to do: the agent must not start and overwrite it.
+StatusOr<RecoveredState> read_checkpoint(const std::string& work_dir);
+
+// This machine's boot id (/proc/sys/kernel/random/boot_id); it changes on
+// every reboot.
+StatusOr<std::string> read_boot_id();
+
+// Whether an agent that checkpointed `old` may come back with `resources` and
+// `attributes` under --reconfiguration-policy `policy`: "equal" (unchanged) or
+// "additive" (resources may grow, attributes may be added). The error says
+// what changed and how to proceed.
+Status check_reconfiguration(const AgentCheckpoint& old, const Resources& resources,
+                             const Attributes& attributes, const std::string& policy);
+
+// msgpack bytes of a checkpoint, and back (errors name `what`).
+template <typename T>
+std::string encode_checkpoint(const T& value) {
+  msgpack::sbuffer buffer;
+  msgpack::pack(buffer, value);
+  return std::string(buffer.data(), buffer.size());
+}
+template <typename T>
+StatusOr<T> decode_checkpoint(const std::string& bytes, const std::string& what) {
+  try {
+    msgpack::object_handle handle = msgpack::unpack(bytes.data(), bytes.size());
+    T value;
+    handle.get().convert(value);
+    return value;
+  } catch (const std::exception& e) {
+    return Status::io_error("checkpoint " + what + " is corrupt (" + e.what() +
+                            "): remove the agent's WORK_DIR/meta to start it as a new agent "
+                            "(its running tasks are then lost)");
+  }
+}
+
+}  // namespace clusterctl
