@@ -98,3 +98,29 @@ print(\"ok\")'"
   wait_for "the agent back" 20 has_active_agents 1
   [ "$(agent_total 'cpus(analytics)')" = 1 ]
 }
+
+# task_resources NAME: the resources of the task named NAME, "cpus(analytics)=0.5 mem=64".
+task_resources() {
+  "$CLUSTERCTL_BIN" tasks --json | json_get "' '.join('%s=%g' % kv for t in d['tasks'] if t['name'] == '$1' for kv in sorted(t['resources'].items()))"
+}
+
+@test "execute in a role runs on resources reserved for it (and its parent) without naming their roles" {
+  start_master
+  start_agent agent --resources 'cpus(analytics):1;mem(analytics):256;cpus:1;mem:64'
+  wait_for_agents 1
+  run --separate-stderr "$CLUSTERCTL_BIN" execute --role analytics --name own --timeout 10s \
+    --resources 'cpus:0.5;mem:128' --command true
+  [ "$status" -eq 0 ]
+  # Taken from the role's reservation first, not from the unreserved pool.
+  [ "$(task_resources own)" = "cpus(analytics)=0.5 mem(analytics)=128" ]
+  # A sub-role uses its parent's reservation, topped up with unreserved memory.
+  run --separate-stderr "$CLUSTERCTL_BIN" execute --role analytics/reports --name child --timeout 10s \
+    --resources 'cpus:0.5;mem:300' --command true
+  [ "$status" -eq 0 ]
+  [ "$(task_resources child)" = "cpus(analytics)=0.5 mem=44 mem(analytics)=256" ]
+  # Another role cannot touch the reservation.
+  run --separate-stderr "$CLUSTERCTL_BIN" execute --role batch --name other --timeout 2s \
+    --resources 'cpus:1.5' --command true
+  [ "$status" -eq 1 ]
+  [[ "$stderr" == *"no agent offered cpus:1.5 within 2s"* ]]
+}
