@@ -12,6 +12,7 @@
 #include "core/atomic_file.hpp"
 #include "core/json.hpp"
 #include "core/log.hpp"
+#include "core/rpc/params.hpp"
 #include "daemons/agent/agent_impl.hpp"
 #include "daemons/agent/resource_detection.hpp"
 
@@ -20,17 +21,6 @@ namespace clusterctl {
 namespace {
 
 constexpr Duration kShutdownFlushTimeout{2000};
-
-// Converts the params of a request to Call, or answers the error and returns nullopt.
-template <typename Call>
-std::optional<Call> parse_params(const RpcMessage& message, RpcResponder& responder) {
-  auto call = message.params.as<Call>(message.method.c_str());
-  if (!call) {
-    responder.fail(call.status());
-    return std::nullopt;
-  }
-  return std::move(call).value();
-}
 
 StatusOr<std::string> this_host_name() {
   char name[HOST_NAME_MAX + 1] = {};

@@ -9,7 +9,7 @@
 #include "core/plugin/plugin_library.hpp"
 #include "core/role_weights.hpp"
 #include "daemons/master/master_impl.hpp"
-#include "daemons/master/rpc_params.hpp"
+#include "core/rpc/params.hpp"
 
 namespace clusterctl {
 

@@ -4,7 +4,7 @@
 // at start, the allocator's configuration from the flags and the registry.
 #include "core/log.hpp"
 #include "daemons/master/master_impl.hpp"
-#include "daemons/master/rpc_params.hpp"
+#include "core/rpc/params.hpp"
 
 namespace clusterctl {
 

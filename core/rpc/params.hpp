@@ -1,5 +1,5 @@
-// Decoding a request's params in the master's handlers.
-// Called on the master's event loop thread.
+// Decoding a request's params in a daemon's handlers.
+// Called on the daemon's event loop thread.
 #pragma once
 
 #include <optional>
