@@ -55,14 +55,24 @@ class Descriptor {
   int fd_;
 };
 
+// How often an open is tried again when the kernel could not check a ".."
+// (EAGAIN: a rename or mount anywhere on the machine raced with it; the
+// agent's own checkpoint writes are renames).
+constexpr int kOpenAttempts = 64;
+
 // Opens `relative` below the directory `root_fd` without leaving it.
 int open_beneath(int root_fd, const std::string& relative, int flags) {
   struct open_how how;
   std::memset(&how, 0, sizeof(how));
   how.flags = static_cast<uint64_t>(flags | O_CLOEXEC);
   how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
-  return static_cast<int>(::syscall(SYS_openat2, root_fd, relative.empty() ? "." : relative.c_str(),
-                                    &how, sizeof(how)));
+  const char* name = relative.empty() ? "." : relative.c_str();
+  int fd = -1;
+  for (int attempt = 0; attempt < kOpenAttempts; ++attempt) {
+    fd = static_cast<int>(::syscall(SYS_openat2, root_fd, name, &how, sizeof(how)));
+    if (fd >= 0 || errno != EAGAIN) break;
+  }
+  return fd;
 }
 
 struct ErrorAnswer {
@@ -81,6 +91,8 @@ HttpResponse failed(int status, const std::string& message) {
 HttpResponse open_error(const std::string& path) {
   if (errno == ENOENT || errno == ENOTDIR) return failed(404, "no such file: " + path);
   if (errno == EXDEV || errno == ELOOP) return failed(403, path + " leads out of the sandboxes");
+  if (errno == EAGAIN)
+    return failed(503, "the machine is busy renaming files; try " + path + " again");
   return failed(500, "cannot open " + path + ": " + std::strerror(errno));
 }
 

@@ -4,8 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include <msgpack.hpp>
 
@@ -100,6 +103,32 @@ TEST_F(FileServerTest, NothingOutsideTheSandboxRootIsServed) {
   EXPECT_EQ(get("/files/read", {}).status, 400);
   EXPECT_EQ(get("/files/read", {{"path", (sandbox_ / "stdout").string()}, {"offset", "x"}}).status,
             400);
+}
+
+// The kernel may refuse to resolve ".." (EAGAIN) while any file on the machine
+// is renamed, as the agent's own checkpoint writes do all the time.
+TEST_F(FileServerTest, DotDotPathsAnswerTheSameWhileFilesAreRenamed) {
+  std::atomic<bool> stop{false};
+  std::thread renamer([&] {
+    fs::path a = base_ / "rename-a";
+    fs::path b = base_ / "rename-b";
+    std::ofstream(a) << "x";
+    while (!stop) {
+      ::rename(a.c_str(), b.c_str());
+      ::rename(b.c_str(), a.c_str());
+    }
+  });
+  std::string up = (sandbox_ / "../stdout-elsewhere/../c1/stdout").string();
+  int unexpected = 0;
+  for (int i = 0; i < 2000; ++i) {
+    int status = get("/files/read", {{"path", up}}).status;
+    if (status != 404) ++unexpected;  // stdout-elsewhere does not exist
+    status = get("/files/read", {{"path", (sandbox_ / "sub/../stdout").string()}}).status;
+    if (status != 200) ++unexpected;
+  }
+  stop = true;
+  renamer.join();
+  EXPECT_EQ(unexpected, 0);
 }
 
 TEST_F(FileServerTest, AnswersAsynchronouslyOnTheLoop) {
