@@ -8,8 +8,8 @@
 #include "cmd/commands.hpp"
 #include "cmd/flags.hpp"
 #include "core/rlimits.hpp"
-#include "fetcher/uri_spec.hpp"
 #include "daemons/executor/health_check.hpp"
+#include "fetcher/uri_spec.hpp"
 
 namespace clusterctl::cmd {
 

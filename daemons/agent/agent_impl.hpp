@@ -168,7 +168,8 @@ class AgentImpl : public Agent {
   void checkpoint_agent();
   // `written` runs once the executor's checkpoint is on disk.
   void checkpoint_executor(
-      const ExecutorRecord& executor, std::function<void(const Status&)> written = [](const Status&) {});
+      const ExecutorRecord& executor,
+      std::function<void(const Status&)> written = [](const Status&) {});
   // Removes a run's checkpoint once its executor is gone and its task's
   // terminal update was acknowledged; its sandbox then goes to the GC.
   void forget_run_if_done(const std::string& task_key);

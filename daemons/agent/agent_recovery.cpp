@@ -212,8 +212,8 @@ void AgentImpl::end_run(const ExecutorCheckpoint& checkpoint, TaskState state,
   TaskStatus status = make_task_status(
       {checkpoint.task.task_id, checkpoint.framework_id, link_.agent_id(), checkpoint.executor_id},
       state, reason, message);
-  LOG(kWarning) << "task " << checkpoint.task.task_id << " is " << status.state << " ("
-                << reason << "): " << message;
+  LOG(kWarning) << "task " << checkpoint.task.task_id << " is " << status.state << " (" << reason
+                << "): " << message;
   live_tasks_[agent_task_key(checkpoint.framework_id, checkpoint.task.task_id)].state =
       status.state;
   updates_.update(std::move(status), [](const Status&) {});

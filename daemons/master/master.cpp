@@ -8,8 +8,8 @@
 #include "core/log.hpp"
 #include "core/plugin/plugin_library.hpp"
 #include "core/role_weights.hpp"
-#include "daemons/master/master_impl.hpp"
 #include "core/rpc/params.hpp"
+#include "daemons/master/master_impl.hpp"
 
 namespace clusterctl {
 

@@ -3,8 +3,8 @@
 // master_weights.cpp, master_roles.cpp and master_reservations.cpp), and,
 // at start, the allocator's configuration from the flags and the registry.
 #include "core/log.hpp"
-#include "daemons/master/master_impl.hpp"
 #include "core/rpc/params.hpp"
+#include "daemons/master/master_impl.hpp"
 
 namespace clusterctl {
 
