@@ -32,6 +32,19 @@ Payload pack_payload(const T& value) {
   msgpack::pack(buffer, value);
   return Payload(buffer.data(), buffer.size());
 }
+// Unpacks a whole payload into T; the error (kProtocol) is msgpack's reason
+// alone, for the caller to say what was malformed.
+template <typename T>
+StatusOr<T> unpack_payload(const Payload& bytes) {
+  try {
+    msgpack::object_handle handle = msgpack::unpack(bytes.data(), bytes.size());
+    T value;
+    handle.get().convert(value);
+    return value;
+  } catch (const std::exception& e) {
+    return Status::protocol(e.what());
+  }
+}
 // An empty map: {}.
 Payload empty_payload();
 

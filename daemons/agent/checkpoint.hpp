@@ -23,6 +23,7 @@
 #include <msgpack.hpp>
 
 #include "core/messages.hpp"
+#include "core/rpc/message.hpp"
 #include "core/status.hpp"
 
 namespace clusterctl {
@@ -99,22 +100,15 @@ Status check_reconfiguration(const AgentCheckpoint& old, const Resources& resour
 // msgpack bytes of a checkpoint, and back (errors name `what`).
 template <typename T>
 std::string encode_checkpoint(const T& value) {
-  msgpack::sbuffer buffer;
-  msgpack::pack(buffer, value);
-  return std::string(buffer.data(), buffer.size());
+  return pack_payload(value);
 }
 template <typename T>
 StatusOr<T> decode_checkpoint(const std::string& bytes, const std::string& what) {
-  try {
-    msgpack::object_handle handle = msgpack::unpack(bytes.data(), bytes.size());
-    T value;
-    handle.get().convert(value);
-    return value;
-  } catch (const std::exception& e) {
-    return Status::io_error("checkpoint " + what + " is corrupt (" + e.what() +
-                            "): remove the agent's WORK_DIR/meta to start it as a new agent "
-                            "(its running tasks are then lost)");
-  }
+  StatusOr<T> value = unpack_payload<T>(bytes);
+  if (value) return value;
+  return Status::io_error("checkpoint " + what + " is corrupt (" + value.status().message() +
+                          "): remove the agent's WORK_DIR/meta to start it as a new agent "
+                          "(its running tasks are then lost)");
 }
 
 }  // namespace clusterctl

@@ -31,14 +31,10 @@ struct PackedContainer {
 
 template <typename T>
 StatusOr<T> unpack_as(const std::string& bytes, const std::string& what) {
-  try {
-    msgpack::object_handle handle = msgpack::unpack(bytes.data(), bytes.size());
-    T value;
-    handle.get().convert(value);
-    return value;
-  } catch (const std::exception& e) {
-    return Status::protocol("isolator returned a malformed " + what + ": " + e.what());
-  }
+  StatusOr<T> value = unpack_payload<T>(bytes);
+  if (value) return value;
+  return Status::protocol("isolator returned a malformed " + what + ": " +
+                          value.status().message());
 }
 
 Status plugin_error(const std::string& name, const char* step, const char* error) {

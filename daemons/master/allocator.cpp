@@ -183,14 +183,10 @@ StatusOr<std::vector<Allocation>> Allocator::allocate(int64_t now_millis) {
   if (functions_->allocate(instance_, now_millis, append_bytes, &bytes, error, kErrorSize) != 0) {
     return Status::internal(std::string("allocator failed: ") + error);
   }
-  try {
-    msgpack::object_handle handle = msgpack::unpack(bytes.data(), bytes.size());
-    std::vector<Allocation> allocations;
-    handle.get().convert(allocations);
-    return allocations;
-  } catch (const std::exception& e) {
-    return Status::internal(std::string("allocator returned malformed allocations: ") + e.what());
-  }
+  auto allocations = unpack_payload<std::vector<Allocation>>(bytes);
+  if (allocations) return allocations;
+  return Status::internal("allocator returned malformed allocations: " +
+                          allocations.status().message());
 }
 
 StatusOr<std::string> Allocator::state() {

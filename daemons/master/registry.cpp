@@ -22,21 +22,17 @@ std::string encode_registry(const RegistryState& state) {
 }
 
 StatusOr<RegistryState> decode_registry(const std::string& bytes, const std::string& what) {
-  try {
-    msgpack::object_handle handle = msgpack::unpack(bytes.data(), bytes.size());
-    RegistryState state;
-    handle.get().convert(state);
-    if (state.format_version > kFormatVersion) {
-      return Status::failed_precondition(what + " has format version " +
-                                         std::to_string(state.format_version) +
-                                         "; this clusterctl reads up to " +
-                                         std::to_string(kFormatVersion) + ": upgrade clusterctl");
-    }
-    return state;
-  } catch (const std::exception& e) {
-    return Status::io_error(what + " is corrupt (" + e.what() +
+  auto state = unpack_payload<RegistryState>(bytes);
+  if (!state) {
+    return Status::io_error(what + " is corrupt (" + state.status().message() +
                             "): restore it from a backup or move it away to start empty");
   }
+  if (state->format_version > kFormatVersion) {
+    return Status::failed_precondition(
+        what + " has format version " + std::to_string(state->format_version) +
+        "; this clusterctl reads up to " + std::to_string(kFormatVersion) + ": upgrade clusterctl");
+  }
+  return state;
 }
 
 Registry::Registry(asio::io_context& io, std::string path, RegistryState state)
