@@ -159,8 +159,9 @@ class AgentImpl : public Agent {
   Status recover();
   // The isolators take back the containers of the runs whose executor is
   // still alive (and destroy everything else of theirs); prepares wait for it.
-  void recover_containers(const std::vector<RecoveredRun>& runs);
-  void recover_run(const RecoveredRun& run, bool rebooted);
+  static bool executor_alive(const RecoveredRun& run);
+  void recover_containers(const std::vector<RecoveredRun>& running);
+  void recover_run(const RecoveredRun& run, bool rebooted, bool alive);
   void end_lost_run(const RecoveredRun& run, bool rebooted);
   void end_run(const ExecutorCheckpoint& checkpoint, TaskState state, const std::string& reason,
                const std::string& message);

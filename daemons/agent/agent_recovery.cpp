@@ -90,24 +90,35 @@ Status AgentImpl::recover() {
                << options_.recover
                << (rebooted ? " (the machine rebooted: none of them can be running)" : "");
   }
-  // After a reboot, or with --recover cleanup, no container is kept.
-  bool keep = !rebooted && options_.recover == "reconnect";
-  recover_containers(keep ? state->runs : std::vector<RecoveredRun>{});
-  for (const RecoveredRun& run : state->runs) recover_run(run, rebooted);
+  // Which executors still run is decided once, before the isolators touch a
+  // container. With --recover cleanup their containers are recovered too, so
+  // that the agent kills them itself below (KILLED, "agent cleanup") rather
+  // than the isolators' clean-up ending them behind its back.
+  std::vector<bool> alive;
+  std::vector<RecoveredRun> running;
+  for (const RecoveredRun& run : state->runs) {
+    alive.push_back(!rebooted && executor_alive(run));
+    if (alive.back()) running.push_back(run);
+  }
+  recover_containers(running);
+  for (size_t i = 0; i < state->runs.size(); ++i) recover_run(state->runs[i], rebooted, alive[i]);
   return Status::ok();
 }
 
-// The isolators re-attach to the containers of executors still alive (their
-// cgroups, limits, usage and memory-limit watches stay) and destroy whatever
-// else they find of theirs: leftovers of runs that ended, of tasks that were
-// never checkpointed, of containers still being prepared.
-void AgentImpl::recover_containers(const std::vector<RecoveredRun>& runs) {
+bool AgentImpl::executor_alive(const RecoveredRun& run) {
+  const ExecutorCheckpoint& checkpoint = run.executor;
+  if (checkpoint.pid == 0 || (run.updates && run.updates->terminal_acknowledged)) return false;
+  return process_alive(checkpoint.pid, checkpoint.pid_start_time);
+}
+
+// The isolators re-attach to the containers of the executors still running
+// (their cgroups, limits, usage and memory-limit watches stay) and destroy
+// whatever else they find of theirs: leftovers of runs that ended, of tasks
+// that were never checkpointed, of containers still being prepared.
+void AgentImpl::recover_containers(const std::vector<RecoveredRun>& running) {
   std::vector<std::pair<ContainerConfig, pid_t>> containers;
-  for (const RecoveredRun& run : runs) {
-    const ExecutorCheckpoint& checkpoint = run.executor;
-    if (checkpoint.pid == 0 || (run.updates && run.updates->terminal_acknowledged)) continue;
-    if (!process_alive(checkpoint.pid, checkpoint.pid_start_time)) continue;
-    containers.emplace_back(container_of(checkpoint), checkpoint.pid);
+  for (const RecoveredRun& run : running) {
+    containers.emplace_back(container_of(run.executor), run.executor.pid);
   }
   if (!containers.empty()) {
     LOG(kInfo) << "isolators recover " << containers.size() << " containers";
@@ -117,7 +128,7 @@ void AgentImpl::recover_containers(const std::vector<RecoveredRun>& runs) {
   });
 }
 
-void AgentImpl::recover_run(const RecoveredRun& run, bool rebooted) {
+void AgentImpl::recover_run(const RecoveredRun& run, bool rebooted, bool alive) {
   const ExecutorCheckpoint& checkpoint = run.executor;
   const std::string& container_id = checkpoint.container_id;
   if (run.updates && run.updates->terminal_acknowledged) {
@@ -143,7 +154,7 @@ void AgentImpl::recover_run(const RecoveredRun& run, bool rebooted) {
             "the task never started");
     return;
   }
-  if (rebooted || !process_alive(checkpoint.pid, checkpoint.pid_start_time)) {
+  if (!alive) {
     end_lost_run(run, rebooted);
     return;
   }
