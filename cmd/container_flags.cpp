@@ -51,7 +51,7 @@ void add_container_flags(CLI::App& app, ContainerOptions& options) {
                  "'pids' (0: no limit)")
       ->type_name("N")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber.description(""));
+      ->check(count_validator());
   add_duration_flag(app, "--usage-interval", options.usage_interval,
                     "How often task usage is measured, polled limits enforced and usage reported");
   app.add_option(
@@ -66,7 +66,7 @@ void add_container_flags(CLI::App& app, ContainerOptions& options) {
                  "More attempts after a transient download failure (connection, timeout, 5xx)")
       ->type_name("N")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber.description(""));
+      ->check(count_validator());
   add_duration_flag(app, "--fetcher-retry-backoff", options.fetcher_retry_backoff,
                     "Wait before the first retry; it doubles for each next one");
   app.add_option("--fetcher-ca-file", options.fetcher_ca_file,
@@ -79,7 +79,7 @@ void add_container_flags(CLI::App& app, ContainerOptions& options) {
                  "Rotated stdout/stderr files kept (stdout.1 ... stdout.N)")
       ->type_name("N")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber.description(""));
+      ->check(count_validator());
   add_duration_flag(app, "--gc-delay", options.gc_delay,
                     "Sandboxes of finished tasks are removed after this long");
   app.add_option_function<std::string>(

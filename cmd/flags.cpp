@@ -21,6 +21,14 @@ CLI::Validator make_validator(std::function<Status(const std::string&)> check) {
       "");
 }
 
+CLI::Validator count_validator() {
+  return make_validator([](const std::string& text) {
+    bool digits = !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
+    return digits ? Status::ok()
+                  : Status::invalid("expected a whole number, 0 or more, got '" + text + "'");
+  });
+}
+
 std::string connect_error_reason(const Status& status) {
   const std::string prefix = "cannot connect to ";
   const std::string& message = status.message();

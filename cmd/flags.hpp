@@ -38,6 +38,8 @@ const char* log_level_name(LogLevel level);
 // A CLI11 validator from a check that returns a Status; its message becomes the
 // usage error ("--timeout: invalid duration 'x': ...").
 CLI::Validator make_validator(std::function<Status(const std::string&)> check);
+// Checks a count: a whole number, 0 or more.
+CLI::Validator count_validator();
 // Checks the resources syntax ("cpus:2;mem:1024").
 CLI::Validator resources_validator();
 // Checks an agent attributes list ("rack:r1;zone:z").

@@ -67,6 +67,15 @@ void setup_master(CLI::App& app) {
         auto limit = parse_rate_limit(text);
         return limit ? Status::ok() : limit.status();
       }));
+  add_duration_flag(app, "--registry-max-agent-age", daemon.registry_max_agent_age,
+                    "Forget an agent (and its tasks) unreachable for longer than this");
+  app.add_option("--registry-max-agent-count", daemon.registry_max_agent_count,
+                 "Keep at most this many unreachable agents; the oldest are forgotten first")
+      ->type_name("N")
+      ->check(count_validator())
+      ->capture_default_str();
+  add_duration_flag(app, "--registry-gc-interval", daemon.registry_gc_interval,
+                    "How often unreachable agents are checked against the two limits above");
   add_log_level_flag(app, options->log_level);
   set_run(app, options, &run_master);
 }

@@ -54,6 +54,7 @@ StatusOr<Duration> parse_duration(const std::string& text) {
 
 std::string format_duration(Duration duration) {
   int64_t millis = duration.count();
+  if (millis != 0 && millis % 86400000 == 0) return std::to_string(millis / 86400000) + "d";
   if (millis != 0 && millis % 3600000 == 0) return std::to_string(millis / 3600000) + "h";
   if (millis != 0 && millis % 60000 == 0) return std::to_string(millis / 60000) + "m";
   if (millis != 0 && millis % 1000 == 0) return std::to_string(millis / 1000) + "s";

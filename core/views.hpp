@@ -54,7 +54,9 @@ struct AgentView {
   Attributes attributes;
   uint32_t tasks = 0;  // live tasks
   double registered_at = 0;
-  MSGPACK_DEFINE_MAP(id, hostname, address, state, resources, attributes, tasks, registered_at);
+  double unreachable_since = 0;  // wall seconds; 0 unless unreachable
+  MSGPACK_DEFINE_MAP(id, hostname, address, state, resources, attributes, tasks, registered_at,
+                     unreachable_since);
 };
 
 struct FrameworkView {

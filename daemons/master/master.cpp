@@ -54,6 +54,12 @@ StatusOr<std::unique_ptr<Master>> Master::create(asio::io_context& io, MasterOpt
     auto limit = parse_rate_limit(options.agent_removal_rate_limit);
     if (!limit) return Status::invalid("--agent-removal-rate-limit: " + limit.status().message());
   }
+  if (options.registry_gc_interval.count() <= 0) {
+    return Status::invalid("--registry-gc-interval must be positive");
+  }
+  if (options.registry_max_agent_age.count() < 0) {
+    return Status::invalid("--registry-max-agent-age must not be negative");
+  }
   if (options.offer_timeout.count() < 0)
     return Status::invalid("--offer-timeout must not be negative");
   for (const auto& [role, weight] : options.weights) {
@@ -81,6 +87,7 @@ MasterImpl::MasterImpl(asio::io_context& io, MasterOptions options,
       allocation_timer_(io),
       ping_timer_(io),
       reregister_timer_(io),
+      agent_gc_timer_(io),
       removal_limiter_(io, removal_rate_limit(options_.agent_removal_rate_limit)),
       batch_timer_(io),
       offer_timer_(io) {}
@@ -101,10 +108,10 @@ Status MasterImpl::start() {
   if (!server) return server.status();
   server_ = std::move(server).value();
   started_at_ = wall_seconds();
-  LOG(kInfo) << "master listening on " << server_->address() << " with allocator "
-             << allocator_->describe_plugin();
+  LOG(kInfo) << "master uses allocator " << allocator_->describe_plugin();
   restore_allocation_config();
   recover_from_registry();
+  forget_unreachable_agents(wall_seconds());  // those that aged while the master was down
   start_timers();
   return Status::ok();
 }
@@ -119,16 +126,17 @@ void MasterImpl::stop() {
   allocation_timer_.cancel();
   ping_timer_.cancel();
   reregister_timer_.cancel();
+  agent_gc_timer_.cancel();
   failover_timers_.clear();
   batch_timer_.cancel();
   offer_timer_.cancel();
   if (server_) server_->stop();
-  LOG(kInfo) << "master stopped";
 }
 
 void MasterImpl::start_timers() {
   arm_allocation_timer();
   arm_ping_timer();
+  arm_agent_gc_timer();
 }
 
 // Allocation runs on this interval and, batched, whenever an event frees resources.

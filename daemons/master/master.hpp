@@ -39,6 +39,12 @@ struct MasterOptions {
   // At most this many agents are marked unreachable per period ("1/10s");
   // empty: no limit.
   std::string agent_removal_rate_limit;
+  // Unreachable agents are forgotten, in memory and in the registry, once
+  // unreachable for longer than this, and oldest first beyond this many;
+  // checked every registry_gc_interval.
+  Duration registry_max_agent_age{int64_t{14} * 24 * 3600 * 1000};
+  size_t registry_max_agent_count = 100000;
+  Duration registry_gc_interval{15 * 60 * 1000};
 };
 
 class Master {

@@ -3,7 +3,8 @@
 // Agents are stored in the registry when they first register (and when what
 // they say of themselves changes), so that a restarted master knows them. A
 // lost agent is marked unreachable through --agent-removal-rate-limit, so that
-// a network split does not remove most of a cluster at once.
+// a network split does not remove most of a cluster at once, and is stored as
+// unreachable, so that a restarted master knows it is and since when.
 #include "core/ids.hpp"
 #include "core/log.hpp"
 #include "daemons/master/master_impl.hpp"
@@ -50,6 +51,7 @@ void MasterImpl::register_agent(const RpcConnectionPtr& connection, const Regist
   agent.connection = connection;
   agent.missed_pings = 0;
   agent.ping_in_flight = false;
+  agent.unreachable_since = 0;
   if (agent.registered_at == 0) agent.registered_at = wall_seconds();
   state_.agent_of_connection[connection->id()] = agent_id;
   reconcile_agent_tasks(agent, call.tasks);
@@ -223,6 +225,8 @@ void MasterImpl::mark_unreachable(AgentRecord& agent) {
     report(allocator_->remove_agent(agent.info.id, monotonic_millis()));
   }
   agent.state = AgentState::kUnreachable;
+  agent.unreachable_since = wall_seconds();
+  store_unreachable(agent.info.id, agent.unreachable_since);
   std::vector<std::string> keys(agent.task_keys.begin(), agent.task_keys.end());
   for (const std::string& key : keys) {
     TaskRecord& task = state_.tasks.at(key);

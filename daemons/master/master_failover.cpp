@@ -10,7 +10,8 @@
 // its tasks are killed and it can no longer subscribe.
 //
 // A restarted master knows its agents (state "recovering" until they
-// re-register, unreachable after --agent-reregister-timeout) and its
+// re-register, unreachable after --agent-reregister-timeout; those unreachable
+// before the restart stay unreachable, from the same time) and its
 // frameworks (disconnected, each with its failover_timeout but at least the
 // agent re-registration timeout, since their tasks come back with the agents).
 #include <cmath>
@@ -184,19 +185,33 @@ void MasterImpl::teardown_framework(const std::string& framework_id, const std::
   schedule_allocation();
 }
 
+// Also clears the agent's unreachable mark: it registered, so it is reachable.
 void MasterImpl::store_agent(const AgentInfo& info, std::function<void(Status)> done) {
-  auto stored = registry_->state().agents.find(info.id);
-  if (stored != registry_->state().agents.end() &&
-      pack_payload(stored->second) == pack_payload(info)) {
+  const RegistryState& current = registry_->state();
+  auto stored = current.agents.find(info.id);
+  if (stored != current.agents.end() && pack_payload(stored->second) == pack_payload(info) &&
+      current.unreachable.count(info.id) == 0) {
     done(Status::ok());
     return;
   }
   registry_->update(
       [info](RegistryState& state) {
         state.agents[info.id] = info;
+        state.unreachable.erase(info.id);
         return Status::ok();
       },
       std::move(done));
+}
+
+void MasterImpl::store_unreachable(const std::string& agent_id, double since) {
+  registry_->update(
+      [agent_id, since](RegistryState& state) {
+        if (state.agents.count(agent_id) > 0) state.unreachable[agent_id] = since;
+        return Status::ok();
+      },
+      [agent_id](Status stored) {
+        if (!stored) LOG(kError) << "agent " << agent_id << " unreachable: " << stored.message();
+      });
 }
 
 void MasterImpl::recover_from_registry() {
@@ -204,7 +219,14 @@ void MasterImpl::recover_from_registry() {
   for (const auto& [id, info] : stored.agents) {
     AgentRecord& agent = state_.agents[id];
     agent.info = info;
-    agent.state = AgentState::kRecovering;
+    auto unreachable = stored.unreachable.find(id);
+    if (unreachable != stored.unreachable.end()) {
+      // Unreachable before the restart: it stays so, from the same time.
+      agent.state = AgentState::kUnreachable;
+      agent.unreachable_since = unreachable->second;
+    } else {
+      agent.state = AgentState::kRecovering;
+    }
   }
   for (const auto& [id, info] : stored.frameworks) {
     FrameworkRecord& framework = state_.frameworks[id];
@@ -221,7 +243,8 @@ void MasterImpl::recover_from_registry() {
     failover_timers_[id] = std::move(timer);
   }
   if (stored.agents.empty() && stored.frameworks.empty()) return;
-  LOG(kInfo) << "recovered " << stored.agents.size() << " agents and " << stored.frameworks.size()
+  LOG(kInfo) << "recovered " << stored.agents.size() << " agents (" << stored.unreachable.size()
+             << " of them unreachable) and " << stored.frameworks.size()
              << " frameworks from the registry; agents have "
              << format_duration(options_.agent_reregister_timeout) << " to re-register";
   reregister_timer_.start(options_.agent_reregister_timeout, [this] {

@@ -119,6 +119,13 @@ class MasterImpl : public Master {
   void teardown_framework(const std::string& framework_id, const std::string& reason);
   void recover_from_registry();
   void store_agent(const AgentInfo& info, std::function<void(Status)> done);
+  void store_unreachable(const std::string& agent_id, double since);
+
+  // master_agent_gc.cpp: unreachable agents forgotten by age and count.
+  void arm_agent_gc_timer();
+  std::vector<std::string> agents_to_forget(double now) const;
+  void forget_unreachable_agents(double now);
+  void forget_agent(const std::string& agent_id, double now);
 
   // master_reconciliation.cpp
   void reconcile(const RpcConnectionPtr& connection, const ReconcileCall& call,
@@ -187,6 +194,7 @@ class MasterImpl : public Master {
   // Fault tolerance (master_failover.cpp, master_agents.cpp).
   std::map<std::string, std::unique_ptr<Timer>> failover_timers_;  // by framework id
   Timer reregister_timer_;       // agents from the registry must re-register by then
+  Timer agent_gc_timer_;         // --registry-gc-interval
   RateLimiter removal_limiter_;  // --agent-removal-rate-limit
 
   Timer batch_timer_;  // holds an event-triggered allocation back to batch events

@@ -31,6 +31,7 @@ struct AgentRecord {
   std::set<std::string> task_keys;  // live tasks on this agent
   std::set<std::string> offer_ids;
   bool removal_scheduled = false;  // waiting for the agent removal rate limiter
+  double unreachable_since = 0;    // wall seconds; 0 unless unreachable
 };
 
 struct FrameworkRecord {

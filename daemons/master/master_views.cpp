@@ -58,6 +58,7 @@ AgentsReply MasterImpl::agents_view() const {
     view.attributes = agent.info.attributes;
     view.tasks = static_cast<uint32_t>(agent.task_keys.size());
     view.registered_at = agent.registered_at;
+    view.unreachable_since = agent.unreachable_since;
     reply.agents.push_back(std::move(view));
   }
   return reply;

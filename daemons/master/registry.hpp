@@ -1,5 +1,6 @@
-// The master's registry: what must survive a master restart. Admitted agents,
-// frameworks, quotas, weights and dynamic reservations, kept as one msgpack
+// The master's registry: what must survive a master restart. Admitted agents
+// (and which of them are unreachable), frameworks, quotas, weights and
+// dynamic reservations, kept as one msgpack
 // map in WORK_DIR/registry when standalone (ZooKeeper takes this role in HA
 // mode, behind the same interface).
 //
@@ -43,7 +44,11 @@ struct RegistryState {
   std::map<std::string, QuotaConfig> quotas;        // by role
   std::map<std::string, double> weights;            // by role (absent: 1)
   std::map<std::string, Resources> reservations;    // dynamic reservations, by agent id
-  MSGPACK_DEFINE_MAP(format_version, agents, frameworks, quotas, weights, reservations);
+  // Agents marked unreachable: wall-clock seconds since when, by agent id.
+  // They are forgotten after --registry-max-agent-age (see master_agent_gc.cpp).
+  std::map<std::string, double> unreachable;
+  MSGPACK_DEFINE_MAP(format_version, agents, frameworks, quotas, weights, reservations,
+                     unreachable);
 };
 
 class Registry {

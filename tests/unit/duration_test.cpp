@@ -27,6 +27,8 @@ TEST(Duration, FormatsShortest) {
   EXPECT_EQ(format_duration(Duration(10000)), "10s");
   EXPECT_EQ(format_duration(Duration(300000)), "5m");
   EXPECT_EQ(format_duration(Duration(0)), "0ms");
+  EXPECT_EQ(format_duration(Duration(int64_t{14} * 86400000)), "14d");
+  EXPECT_EQ(format_duration(Duration(int64_t{25} * 3600000)), "25h");
 }
 
 TEST(Size, ParsesAndFormats) {

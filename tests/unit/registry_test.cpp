@@ -1,5 +1,6 @@
 // The master's registry against a real work dir: stored before visible,
-// refused changes leave nothing behind, order kept, corrupt files refused.
+// refused changes leave nothing behind, order kept, corrupt files refused,
+// files written before a field existed still read.
 #include "daemons/master/registry.hpp"
 
 #include <gtest/gtest.h>
@@ -10,6 +11,7 @@
 #include <optional>
 
 #include "core/asio.hpp"
+#include "core/rpc/message.hpp"
 
 namespace clusterctl {
 namespace {
@@ -109,6 +111,40 @@ TEST_F(RegistryTest, ACorruptFileIsRefusedWithItsName) {
   ASSERT_FALSE(registry.is_ok());
   EXPECT_NE(registry.status().message().find(dir_ + "/registry"), std::string::npos);
   EXPECT_NE(registry.status().message().find("corrupt"), std::string::npos);
+}
+
+// The registry as stored before unreachable agents were kept in it.
+struct RegistryWithoutUnreachable {
+  uint32_t format_version = 1;
+  std::map<std::string, AgentInfo> agents;
+  std::map<std::string, double> weights;
+  MSGPACK_DEFINE_MAP(format_version, agents, weights);
+};
+
+TEST_F(RegistryTest, AFileWrittenBeforeUnreachableAgentsWereKeptStillReads) {
+  RegistryWithoutUnreachable old;
+  old.agents["agent-1"].id = "agent-1";
+  old.agents["agent-1"].address = "127.0.0.1:5051";
+  old.weights["analytics"] = 2;
+  std::string bytes = pack_payload(old);
+  std::ofstream(dir_ + "/registry", std::ios::binary) << bytes;
+
+  auto registry = open();
+  ASSERT_NE(registry, nullptr);
+  EXPECT_EQ(registry->state().agents.at("agent-1").address, "127.0.0.1:5051");
+  EXPECT_EQ(registry->state().weights.at("analytics"), 2);
+  EXPECT_TRUE(registry->state().unreachable.empty());
+}
+
+TEST_F(RegistryTest, KeepsSinceWhenAgentsAreUnreachable) {
+  auto registry = open();
+  ASSERT_TRUE(update(*registry, [](RegistryState& state) {
+                state.agents["agent-1"].id = "agent-1";
+                state.unreachable["agent-1"] = 1700000000.5;
+                return Status::ok();
+              }).is_ok());
+  registry.reset();
+  EXPECT_EQ(open()->state().unreachable.at("agent-1"), 1700000000.5);
 }
 
 }  // namespace
