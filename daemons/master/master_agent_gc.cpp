@@ -15,12 +15,11 @@
 // Memory first, then the registry: an agent re-registering while the store is
 // in flight is stored after it, and a store that fails leaves the agents
 // unreachable in the registry, so that a restarted master forgets them again.
-#include <algorithm>
-#include <chrono>
 #include <cmath>
 
 #include "core/duration.hpp"
 #include "core/log.hpp"
+#include "daemons/master/agent_gc_policy.hpp"
 #include "daemons/master/master_impl.hpp"
 
 namespace clusterctl {
@@ -33,23 +32,13 @@ void MasterImpl::arm_agent_gc_timer() {
 }
 
 std::vector<std::string> MasterImpl::agents_to_forget(double now) const {
-  std::vector<std::pair<double, std::string>> unreachable;  // (since, id)
+  std::vector<UnreachableAgent> unreachable;
   for (const auto& [id, agent] : state_.agents) {
     if (agent.state == AgentState::kUnreachable)
-      unreachable.emplace_back(agent.unreachable_since, id);
+      unreachable.push_back({id, agent.unreachable_since});
   }
-  std::sort(unreachable.begin(), unreachable.end());
-  double max_age = std::chrono::duration<double>(options_.registry_max_agent_age).count();
-  size_t over_count = unreachable.size() > options_.registry_max_agent_count
-                          ? unreachable.size() - options_.registry_max_agent_count
-                          : 0;
-  std::vector<std::string> forget;
-  for (size_t i = 0; i < unreachable.size(); ++i) {
-    if (i < over_count || now - unreachable[i].first > max_age) {
-      forget.push_back(unreachable[i].second);
-    }
-  }
-  return forget;
+  return clusterctl::agents_to_forget(std::move(unreachable), now, options_.registry_max_agent_age,
+                                      options_.registry_max_agent_count);
 }
 
 void MasterImpl::forget_unreachable_agents(double now) {
