@@ -25,6 +25,33 @@ std::string base64(const char* data, size_t size) {
   return out;
 }
 
+bool is_continuation(unsigned char c) {
+  return (c & 0xC0) == 0x80;
+}
+
+// The length of the well-formed UTF-8 sequence at text[at], or 0 (RFC 3629:
+// no overlong forms, no surrogates, nothing above U+10FFFF).
+size_t utf8_sequence_length(const std::string& text, size_t at) {
+  auto byte = [&](size_t i) { return static_cast<unsigned char>(text[at + i]); };
+  unsigned char lead = byte(0);
+  size_t length = lead < 0x80                    ? 1
+                  : lead >= 0xC2 && lead <= 0xDF ? 2
+                  : lead >= 0xE0 && lead <= 0xEF ? 3
+                  : lead >= 0xF0 && lead <= 0xF4 ? 4
+                                                 : 0;
+  if (length <= 1) return length;
+  if (at + length > text.size()) return 0;  // cut short by the end of the text
+  for (size_t i = 1; i < length; ++i) {
+    if (!is_continuation(byte(i))) return 0;
+  }
+  unsigned char second = byte(1);
+  if (lead == 0xE0 && second < 0xA0) return 0;  // overlong
+  if (lead == 0xED && second > 0x9F) return 0;  // surrogate
+  if (lead == 0xF0 && second < 0x90) return 0;  // overlong
+  if (lead == 0xF4 && second > 0x8F) return 0;  // above U+10FFFF
+  return length;
+}
+
 std::string format_double(double value) {
   if (!std::isfinite(value)) return "null";
   char buffer[64];
@@ -128,7 +155,19 @@ class JsonWriter {
 
 std::string json_quote(const std::string& text) {
   std::string out = "\"";
-  for (unsigned char c : text) {
+  for (size_t at = 0; at < text.size();) {
+    size_t length = utf8_sequence_length(text, at);
+    if (length == 0) {
+      out += "\\ufffd";  // not UTF-8: the replacement character, as JSON must be text
+      ++at;
+      continue;
+    }
+    if (length > 1) {
+      out.append(text, at, length);
+      at += length;
+      continue;
+    }
+    unsigned char c = static_cast<unsigned char>(text[at++]);
     switch (c) {
       case '"':
         out += "\\\"";

@@ -15,7 +15,7 @@
 // anything outside it. Errors are {"error": "message"}. Answers are JSON,
 // or msgpack when the request has "Accept: application/x-msgpack" (there
 // "data" holds the raw bytes; in JSON it is the bytes as a string, meant for
-// text).
+// text: bytes that are not UTF-8 read as U+FFFD there).
 //
 // Threading: handle() is thread-safe and blocks on the disk; handle_async()
 // runs it on the server's worker thread and answers on the io_context

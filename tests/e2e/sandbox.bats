@@ -80,6 +80,20 @@ agent_address() { cat "$TEST_DIR/agent/agent.address"; }
   done
 }
 
+@test "/files/read answers valid JSON for bytes that are not UTF-8, and logs prints them as they are" {
+  start_agent agent --resources 'cpus:1;mem:256'
+  wait_for_agents 1
+  "$CLUSTERCTL_BIN" execute --name binary --command "printf 'caf\\303\\251 \\377\\376 end'" 2>/dev/null
+  local sandbox
+  sandbox=$(readlink -f "$(sandbox_of binary)")
+  run bash -c "curl -s --noproxy '*' -G --data-urlencode 'path=$sandbox/stdout' \
+    'http://$(agent_address)/files/read' | $PYTHON -c 'import json, sys; print(json.load(sys.stdin)[\"data\"])'"
+  [ "$status" -eq 0 ]
+  [ "$output" = $'caf\u00e9 \ufffd\ufffd end' ]
+  # logs reads the bytes themselves (msgpack), not the JSON text.
+  "$CLUSTERCTL_BIN" logs "$(task_id binary)" | cmp - "$sandbox/stdout"
+}
+
 @test "stdout is rotated past --sandbox-log-max-size, keeping --sandbox-log-keep files" {
   start_agent agent --resources 'cpus:1;mem:256' --sandbox-log-max-size 1KB --sandbox-log-keep 2
   wait_for_agents 1

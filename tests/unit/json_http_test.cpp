@@ -31,6 +31,20 @@ TEST(Json, EscapesStrings) {
   EXPECT_EQ(json_quote("a\"b\\c\nd\x01"), "\"a\\\"b\\\\c\\nd\\u0001\"");
 }
 
+TEST(Json, KeepsUtf8AndReplacesBytesThatAreNot) {
+  EXPECT_EQ(json_quote("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x99\x82"),
+            "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x99\x82\"");
+  // A lone continuation byte, a truncated sequence, an overlong '/', a
+  // surrogate, a byte never in UTF-8: one U+FFFD per bad byte.
+  EXPECT_EQ(json_quote("a\x80"
+                       "b"),
+            "\"a\\ufffdb\"");
+  EXPECT_EQ(json_quote("\xe2\x82"), "\"\\ufffd\\ufffd\"");
+  EXPECT_EQ(json_quote("\xc0\xaf"), "\"\\ufffd\\ufffd\"");
+  EXPECT_EQ(json_quote("\xed\xa0\x80"), "\"\\ufffd\\ufffd\\ufffd\"");
+  EXPECT_EQ(json_quote("\xff"), "\"\\ufffd\"");
+}
+
 TEST(Json, PrettyPrintsWithTwoSpaces) {
   EXPECT_EQ(json_of(std::map<std::string, std::vector<int>>{{"a", {1}}}, true),
             "{\n  \"a\": [\n    1\n  ]\n}");
