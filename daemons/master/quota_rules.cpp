@@ -1,5 +1,7 @@
 #include "daemons/master/quota_rules.hpp"
 
+#include <vector>
+
 namespace clusterctl {
 
 namespace {
@@ -38,6 +40,49 @@ std::string shown(const Resources& resources) {
   return resources.empty() ? "nothing" : resources.to_string();
 }
 
+// The guaranteed roles nearest below `role` in `all`: no other guaranteed
+// role lies between them and it.
+std::vector<std::string> nearest_guaranteed_below(const std::string& role,
+                                                  const std::map<std::string, QuotaConfig>& all) {
+  auto guaranteed_below = [&](const std::string& upper, const std::string& lower) {
+    return lower != upper && role_includes(upper, lower) && !all.at(lower).guarantee.empty();
+  };
+  std::vector<std::string> nearest;
+  for (const auto& [candidate, config] : all) {
+    if (!guaranteed_below(role, candidate)) continue;
+    bool between = false;
+    for (const auto& [middle, middle_config] : all) {
+      if (guaranteed_below(role, middle) && guaranteed_below(middle, candidate)) between = true;
+    }
+    if (!between) nearest.push_back(candidate);
+  }
+  return nearest;
+}
+
+// A role's guarantee holds those of its subroles, and its limit bounds them:
+// the guarantees nearest below it must add up to no more than either.
+Status check_subrole_guarantees(const std::string& role,
+                                const std::map<std::string, QuotaConfig>& all) {
+  const QuotaConfig& config = all.at(role);
+  std::vector<std::string> below = nearest_guaranteed_below(role, all);
+  if (below.empty()) return Status::ok();
+  Resources sum;
+  std::string names;
+  for (const std::string& subrole : below) {
+    sum += all.at(subrole).guarantee;
+    names += (names.empty() ? "" : ", ") + subrole;
+  }
+  std::string what = "the guarantees of " + names + " add up to " + shown(sum) + ", more than ";
+  if (!config.guarantee.empty() && larger_than(sum, config.guarantee)) {
+    return Status::invalid(what + "the guarantee of " + role + " (" + shown(config.guarantee) +
+                           "), which includes them");
+  }
+  if (exceeds(sum, config.limit)) {
+    return Status::invalid(what + "the limit of " + role + " (" + shown(config.limit) + ")");
+  }
+  return Status::ok();
+}
+
 }  // namespace
 
 Status validate_quota(const QuotaConfig& quota) {
@@ -72,6 +117,9 @@ Status check_quota_fits(const QuotaConfig& quota, const std::map<std::string, Qu
                              ") is below the guarantee of " + role + " (" + shown(other.guarantee) +
                              ")");
     }
+  }
+  for (const auto& [role, config] : all) {
+    CLUSTERCTL_RETURN_IF_ERROR(check_subrole_guarantees(role, all));
   }
   if (force) return Status::ok();
   Resources guaranteed;

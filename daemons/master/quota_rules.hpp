@@ -18,8 +18,10 @@ Status validate_quota(const QuotaConfig& quota);
 
 // The quota among the others (keyed by role; an entry for its own role is
 // replaced): its guarantee fits under every ancestor's limit and its limit
-// above every descendant's guarantee. Unless `force`, the guarantees of the
-// top-most guaranteed roles must also add up to no more than `cluster_total`.
+// above every descendant's guarantee; a role's guarantee includes those of its
+// subroles, so theirs (the nearest guaranteed ones) add up to no more than its
+// guarantee and its limit. Unless `force`, the guarantees of the top-most
+// guaranteed roles must also add up to no more than `cluster_total`.
 Status check_quota_fits(const QuotaConfig& quota, const std::map<std::string, QuotaConfig>& others,
                         const Resources& cluster_total, bool force);
 

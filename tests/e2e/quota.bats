@@ -96,6 +96,16 @@ print(\"ok\")'"
   expect_refused 1 "is below the guarantee of eng/ml" set eng --limit 'cpus:0.5'
 }
 
+@test "nested quotas must agree: subroles' guarantees add up within their parent's" {
+  "$CLUSTERCTL_BIN" quota set eng --guarantee 'cpus:2'
+  "$CLUSTERCTL_BIN" quota set eng/a --guarantee 'cpus:1.5'
+  expect_refused 1 "the guarantees of eng/a, eng/b add up to cpus:2.5, more than the guarantee of eng (cpus:2)" \
+    set eng/b --guarantee 'cpus:1' --force
+  [ "$(quotas_json | json_get "sorted(q['role'] for q in d['quotas'])")" = "['eng', 'eng/a']" ]
+  run "$CLUSTERCTL_BIN" quota set eng/b --guarantee 'cpus:0.5'
+  [ "$status" -eq 0 ]
+}
+
 @test "quotas survive a master restart" {
   "$CLUSTERCTL_BIN" quota set analytics --guarantee 'cpus:2' --limit 'cpus:4'
   local before

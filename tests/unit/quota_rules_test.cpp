@@ -62,5 +62,32 @@ TEST(QuotaRules, NestedGuaranteesCountOnceAndRespectAncestorLimits) {
                   "is below the guarantee of eng/ml"));
 }
 
+TEST(QuotaRules, SubroleGuaranteesAddUpWithinTheirParentsGuaranteeAndLimit) {
+  std::map<std::string, QuotaConfig> others = {{"eng", quota("eng", "cpus:4", "cpus:6")},
+                                               {"eng/a", quota("eng/a", "cpus:3")}};
+  Resources cluster = res("cpus:100;mem:1024");
+  EXPECT_TRUE(check_quota_fits(quota("eng/b", "cpus:1"), others, cluster, false).is_ok());
+  Status refused = check_quota_fits(quota("eng/b", "cpus:2"), others, cluster, false);
+  EXPECT_TRUE(has(refused,
+                  "the guarantees of eng/a, eng/b add up to cpus:5, more than the "
+                  "guarantee of eng (cpus:4)"))
+      << refused.message();
+  EXPECT_FALSE(check_quota_fits(quota("eng/b", "cpus:2"), others, cluster, true).is_ok())
+      << "--force skips the cluster check only";
+  EXPECT_TRUE(has(check_quota_fits(quota("eng/b", "mem:10"), others, cluster, false),
+                  "more than the guarantee of eng"))
+      << "eng guarantees no memory, so its subroles cannot";
+  // Lowering the parent's guarantee below its subroles' is refused too.
+  EXPECT_TRUE(has(check_quota_fits(quota("eng", "cpus:2"), others, cluster, false),
+                  "the guarantees of eng/a add up to cpus:3"));
+  // A parent with only a limit bounds the sum of its subroles' guarantees.
+  others = {{"ops", quota("ops", "", "cpus:4")}, {"ops/a", quota("ops/a", "cpus:3")}};
+  EXPECT_TRUE(has(check_quota_fits(quota("ops/b", "cpus:2"), others, cluster, false),
+                  "add up to cpus:5, more than the limit of ops (cpus:4)"));
+  // Only the nearest guaranteed roles count: eng/a/x is within eng/a's.
+  others = {{"eng", quota("eng", "cpus:4")}, {"eng/a", quota("eng/a", "cpus:3")}};
+  EXPECT_TRUE(check_quota_fits(quota("eng/a/x", "cpus:3"), others, cluster, false).is_ok());
+}
+
 }  // namespace
 }  // namespace clusterctl
