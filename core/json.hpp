@@ -1,6 +1,6 @@
 // msgpack values as JSON text, for /state and every `--json` output.
 // Maps with non-string keys use the key's JSON text as the key. Binary data is
-// written as a base64 string; strings that are not UTF-8 as json_quote says. Non-finite floats
+// written as a base64 string, strings as json_quote says. Non-finite floats
 // become null. Thread-safe.
 #pragma once
 

@@ -31,18 +31,18 @@ void MasterImpl::arm_agent_gc_timer() {
   });
 }
 
-std::vector<std::string> MasterImpl::agents_to_forget(double now) const {
+std::vector<std::string> MasterImpl::unreachable_agents_to_forget(double now) const {
   std::vector<UnreachableAgent> unreachable;
   for (const auto& [id, agent] : state_.agents) {
     if (agent.state == AgentState::kUnreachable)
       unreachable.push_back({id, agent.unreachable_since});
   }
-  return clusterctl::agents_to_forget(std::move(unreachable), now, options_.registry_max_agent_age,
-                                      options_.registry_max_agent_count);
+  return agents_to_forget(std::move(unreachable), now, options_.registry_max_agent_age,
+                          options_.registry_max_agent_count);
 }
 
 void MasterImpl::forget_unreachable_agents(double now) {
-  std::vector<std::string> forget = agents_to_forget(now);
+  std::vector<std::string> forget = unreachable_agents_to_forget(now);
   if (forget.empty()) return;
   for (const std::string& id : forget) forget_agent(id, now);
   registry_->update(
@@ -74,13 +74,8 @@ void MasterImpl::forget_agent(const std::string& agent_id, double now) {
              << " (--registry-max-agent-age " << format_duration(options_.registry_max_agent_age)
              << ", --registry-max-agent-count " << options_.registry_max_agent_count << "), with "
              << agent.task_keys.size() << " tasks";
-  for (const std::string& key : agent.task_keys) {
-    auto task = state_.tasks.find(key);
-    if (task == state_.tasks.end()) continue;
-    auto framework = state_.frameworks.find(task->second.framework_id);
-    if (framework != state_.frameworks.end()) framework->second.task_keys.erase(key);
-    state_.tasks.erase(task);
-  }
+  std::vector<std::string> keys(agent.task_keys.begin(), agent.task_keys.end());
+  for (const std::string& key : keys) unlink_task(key);
   reservations_.erase(agent_id);
   state_.agents.erase(agent_id);
 }

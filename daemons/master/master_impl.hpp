@@ -94,6 +94,9 @@ class MasterImpl : public Master {
   // Notifies the framework if it is connected (no bookkeeping).
   void forward_update(const std::string& framework_id, const TaskStatus& status);
   void complete_task(const std::string& key);
+  // Takes a live task out of the master: out of state_.tasks and its
+  // framework's and agent's task lists.
+  TaskRecord unlink_task(const std::string& key);
   TaskStatus make_status(const TaskRecord& task, TaskState state, const std::string& reason,
                          const std::string& message) const;
 
@@ -123,7 +126,7 @@ class MasterImpl : public Master {
 
   // master_agent_gc.cpp: unreachable agents forgotten by age and count.
   void arm_agent_gc_timer();
-  std::vector<std::string> agents_to_forget(double now) const;
+  std::vector<std::string> unreachable_agents_to_forget(double now) const;
   void forget_unreachable_agents(double now);
   void forget_agent(const std::string& agent_id, double now);
 

@@ -115,20 +115,24 @@ void MasterImpl::forward_update(const std::string& framework_id, const TaskStatu
   framework->second.connection->notify("framework.update", pack_payload(StatusUpdateCall{status}));
 }
 
-void MasterImpl::complete_task(const std::string& key) {
+TaskRecord MasterImpl::unlink_task(const std::string& key) {
   auto found = state_.tasks.find(key);
   TaskRecord task = std::move(found->second);
   state_.tasks.erase(found);
   auto framework = state_.frameworks.find(task.framework_id);
   if (framework != state_.frameworks.end()) framework->second.task_keys.erase(key);
   auto agent = state_.agents.find(task.info.agent_id);
-  if (agent != state_.agents.end()) {
-    agent->second.task_keys.erase(key);
-    if (agent->second.state != AgentState::kUnreachable) {
-      report(allocator_->recover(task.framework_id, task.info.agent_id, task.info.role,
-                                 task.info.resources, 0, monotonic_millis()));
-      schedule_allocation();
-    }
+  if (agent != state_.agents.end()) agent->second.task_keys.erase(key);
+  return task;
+}
+
+void MasterImpl::complete_task(const std::string& key) {
+  TaskRecord task = unlink_task(key);
+  auto agent = state_.agents.find(task.info.agent_id);
+  if (agent != state_.agents.end() && agent->second.state != AgentState::kUnreachable) {
+    report(allocator_->recover(task.framework_id, task.info.agent_id, task.info.role,
+                               task.info.resources, 0, monotonic_millis()));
+    schedule_allocation();
   }
   state_.completed_tasks.push_back(std::move(task));
   while (state_.completed_tasks.size() > options_.max_completed_tasks) {

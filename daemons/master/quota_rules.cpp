@@ -118,8 +118,11 @@ Status check_quota_fits(const QuotaConfig& quota, const std::map<std::string, Qu
                              ")");
     }
   }
+  // The quota's own role and its ancestors: the sums this quota is part of.
   for (const auto& [role, config] : all) {
-    CLUSTERCTL_RETURN_IF_ERROR(check_subrole_guarantees(role, all));
+    if (role_includes(role, quota.role)) {
+      CLUSTERCTL_RETURN_IF_ERROR(check_subrole_guarantees(role, all));
+    }
   }
   if (force) return Status::ok();
   Resources guaranteed;
