@@ -49,9 +49,9 @@ struct MiniMaster {
       }
       if (message.method == "agent.status_update") {
         auto call = message.params.as<StatusUpdateCall>();
-        if (call && is_terminal(*parse_task_state(call->status.state))) {
+        if (call && is_terminal(call->status.state)) {
           ++ended;
-          if (call->status.state != "FINISHED") ++failed;
+          if (call->status.state != TaskState::kFinished) ++failed;
         }
       }
       responder.reply(empty_payload());

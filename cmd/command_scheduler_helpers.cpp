@@ -8,7 +8,7 @@ bool ends_execute(TaskState state) {
 }
 
 int exit_code_for(const TaskStatus& status) {
-  bool finished = status.state == task_state_name(TaskState::kFinished);
+  bool finished = status.state == TaskState::kFinished;
   if (status.exit_code && (*status.exit_code != 0 || finished)) return *status.exit_code;
   return finished ? 0 : 1;
 }
@@ -25,12 +25,12 @@ std::string task_id_prefix(const std::string& name) {
 }
 
 std::string describe_status(const TaskStatus& status) {
-  std::string line = "task " + status.task_id + " is " + status.state;
-  if (status.state == "RUNNING" && status.healthy) {
+  std::string line = "task " + status.task_id + " is " + task_state_name(status.state);
+  if (status.state == TaskState::kRunning && status.healthy) {
     return line + (*status.healthy ? " (healthy)" : " (unhealthy: " + status.message + ")");
   }
-  bool plain = status.state == "STAGING" || status.state == "STARTING" ||
-               status.state == "RUNNING" || status.state == "FINISHED";
+  bool plain = status.state == TaskState::kStaging || status.state == TaskState::kStarting ||
+               status.state == TaskState::kRunning || status.state == TaskState::kFinished;
   if (status.reason == "fetching") return line + ": " + status.message;
   if (plain) return line;
   if (!status.reason.empty()) line += ": " + status.reason;

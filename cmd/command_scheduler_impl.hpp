@@ -77,7 +77,7 @@ class CommandScheduler {
   std::string task_id_;
   std::string agent_id_;
   std::string agent_host_;
-  std::string last_state_;
+  std::optional<TaskState> last_state_;
   Phase phase_ = Phase::kConnecting;
   bool done_ = false;
   bool waiting_said_ = false;

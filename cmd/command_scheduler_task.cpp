@@ -97,7 +97,7 @@ void CommandScheduler::placed() {
   patience_timer_.cancel();
   say("launched task " + task_id_ + " on agent " + agent_id_ + " (" + agent_host_ + ")");
   say("task " + task_id_ + " is STAGING");
-  last_state_ = "STAGING";
+  last_state_ = TaskState::kStaging;
   call_and_log("framework.suppress", pack_payload(FrameworkCall{framework_id_}));
   if (interrupted_) kill_task();
 }
@@ -108,8 +108,7 @@ void CommandScheduler::on_update(const TaskStatus& status) {
     return;
   }
   if (phase_ == Phase::kAccepting) placed();
-  StatusOr<TaskState> state = parse_task_state(status.state);
-  bool ends = state && ends_execute(*state);
+  bool ends = ends_execute(status.state);
   bool progress = status.reason == "fetching";  // the agent fetching the task's URIs
   bool health_changed = status.healthy && status.healthy != last_healthy_;
   if (status.state != last_state_ || ends || progress || health_changed) {

@@ -186,8 +186,7 @@ StatusOr<bool> task_has_ended(const std::string& master, const TaskSandbox& sand
                               Duration timeout) {
   auto task = find_task(master, sandbox.task_id, timeout);
   if (!task) return task.status();
-  auto state = parse_task_state(task->state);
-  return state.is_ok() && is_terminal(*state);
+  return is_terminal(task->state);
 }
 
 StatusOr<FileChunk> read_sandbox_file(const TaskSandbox& sandbox, const std::string& relative,

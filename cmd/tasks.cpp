@@ -13,7 +13,8 @@ namespace {
 Table tasks_table(const TasksReply& reply) {
   Table table({"id", "name", "framework", "agent", "state", "exit"});
   for (const TaskView& task : reply.tasks) {
-    table.add_row({task.id, task.name, task.framework_id, task.agent_id, task.state,
+    table.add_row({task.id, task.name, task.framework_id, task.agent_id,
+                   task_state_name(task.state),
                    task.exit_code ? std::to_string(*task.exit_code) : "-"});
   }
   return table;

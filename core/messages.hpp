@@ -15,6 +15,8 @@
 
 #include "core/resources.hpp"
 #include "core/resources_msgpack.hpp"
+#include "core/task_state.hpp"
+#include "core/task_state_msgpack.hpp"
 
 namespace clusterctl {
 
@@ -98,13 +100,14 @@ struct TaskInfo {
                      health_check);
 };
 
-// A status update for one task. state is a task_state_name ("RUNNING").
+// A status update for one task. state travels as its name ("RUNNING"); an
+// unknown name makes the whole message malformed.
 struct TaskStatus {
   std::string task_id;
   std::string framework_id;
   std::string agent_id;
   std::string executor_id;
-  std::string state;
+  TaskState state = TaskState::kStaging;
   std::string reason;   // short, machine-friendly ("command exited non-zero", "agent lost")
   std::string message;  // for people
   std::optional<int32_t> exit_code;  // set when the task's process ended (128+N for signal N)
@@ -205,7 +208,7 @@ struct RunTaskCall {
 struct AgentTask {
   std::string framework_id;
   TaskInfo task;
-  std::string state;
+  TaskState state = TaskState::kRunning;
   MSGPACK_DEFINE_MAP(framework_id, task, state);
 };
 

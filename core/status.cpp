@@ -1,5 +1,8 @@
 #include "core/status.hpp"
 
+#include <cstdio>
+#include <cstdlib>
+
 namespace clusterctl {
 
 namespace {
@@ -39,5 +42,19 @@ std::string Status::to_string() const {
   if (is_ok()) return "ok";
   return std::string(error_kind_name(kind_)) + ": " + message_;
 }
+
+namespace internal {
+
+void abort_on_missing_value(const Status& status) {
+  std::fprintf(stderr, "clusterctl: bug: used the value of a failed StatusOr (%s)\n",
+               status.to_string().c_str());
+  std::abort();
+}
+
+Status ok_status_without_value() {
+  return Status::internal("bug: a StatusOr was made from an OK status without a value");
+}
+
+}  // namespace internal
 
 }  // namespace clusterctl

@@ -6,7 +6,6 @@
 // copies are independent.
 #pragma once
 
-#include <cassert>
 #include <optional>
 #include <string>
 #include <utility>
@@ -61,30 +60,48 @@ class [[nodiscard]] Status {
   std::string message_;
 };
 
-// Either a value or a non-OK Status.
+namespace internal {
+// Reached only through a bug: the value of a StatusOr holding an error was
+// used. Prints the error and aborts, so that the bug cannot go on silently.
+[[noreturn]] void abort_on_missing_value(const Status& status);
+// A StatusOr made from an OK Status holds this error instead.
+Status ok_status_without_value();
+}  // namespace internal
+
+// Either a value or a non-OK Status. Using the value of an error (value(), *,
+// ->) is a bug: it aborts with the error's message.
 template <typename T>
 class [[nodiscard]] StatusOr {
  public:
   StatusOr(T value) : value_(std::move(value)) {}         // NOLINT: implicit by design
   StatusOr(Status status) : status_(std::move(status)) {  // NOLINT: implicit by design
-    assert(!status_.is_ok());
+    if (status_.is_ok()) status_ = internal::ok_status_without_value();
   }
 
   bool is_ok() const { return value_.has_value(); }
   explicit operator bool() const { return is_ok(); }
   const Status& status() const { return status_; }
 
-  T& value() & { return *value_; }
-  const T& value() const& { return *value_; }
-  T&& value() && { return std::move(*value_); }
+  T& value() & { return checked(); }
+  const T& value() const& { return checked(); }
+  T&& value() && { return std::move(checked()); }
   // The value, or `fallback` on error.
   T value_or(T fallback) const { return value_ ? *value_ : std::move(fallback); }
-  T* operator->() { return &*value_; }
-  const T* operator->() const { return &*value_; }
-  T& operator*() & { return *value_; }
-  const T& operator*() const& { return *value_; }
+  T* operator->() { return &checked(); }
+  const T* operator->() const { return &checked(); }
+  T& operator*() & { return checked(); }
+  const T& operator*() const& { return checked(); }
 
  private:
+  T& checked() {
+    if (!value_) internal::abort_on_missing_value(status_);
+    return *value_;
+  }
+  const T& checked() const {
+    if (!value_) internal::abort_on_missing_value(status_);
+    return *value_;
+  }
+
   Status status_;
   std::optional<T> value_;
 };

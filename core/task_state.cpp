@@ -1,5 +1,7 @@
 #include "core/task_state.hpp"
 
+#include <ostream>
+
 namespace clusterctl {
 
 namespace {
@@ -47,11 +49,18 @@ const char* task_state_name(TaskState state) {
   return "UNKNOWN";
 }
 
+std::ostream& operator<<(std::ostream& out, TaskState state) {
+  return out << task_state_name(state);
+}
+
 StatusOr<TaskState> parse_task_state(const std::string& name) {
   for (const auto& entry : kStateNames) {
     if (name == entry.name) return entry.state;
   }
-  return Status::invalid("unknown task state '" + name + "'");
+  // The name may come from a hostile peer: quote only its start.
+  constexpr size_t kQuoted = 32;
+  std::string quoted = name.size() > kQuoted ? name.substr(0, kQuoted) + "..." : name;
+  return Status::invalid("unknown task state '" + quoted + "'");
 }
 
 bool is_terminal(TaskState state) {

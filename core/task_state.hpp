@@ -1,6 +1,7 @@
 // Task states (DESIGN.md) and their rules. Pure functions, thread-safe.
 #pragma once
 
+#include <iosfwd>
 #include <string>
 
 #include "core/status.hpp"
@@ -25,6 +26,8 @@ enum class TaskState {
 
 // "RUNNING"
 const char* task_state_name(TaskState state);
+// Writes the name: LOG(kInfo) << state.
+std::ostream& operator<<(std::ostream& out, TaskState state);
 StatusOr<TaskState> parse_task_state(const std::string& name);
 
 // FINISHED, FAILED, KILLED, LOST, ERROR, DROPPED, GONE: the task will never run again.

@@ -12,7 +12,7 @@ TaskStatus make_task_status(const TaskIds& ids, TaskState state, const std::stri
   status.framework_id = ids.framework_id;
   status.agent_id = ids.agent_id;
   status.executor_id = ids.executor_id;
-  status.state = task_state_name(state);
+  status.state = state;
   status.reason = reason;
   status.message = message;
   status.timestamp = wall_seconds();

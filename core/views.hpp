@@ -22,7 +22,7 @@ struct TaskView {
   std::string framework_id;
   std::string agent_id;
   std::string executor_id;
-  std::string state;
+  TaskState state = TaskState::kStaging;
   std::string reason;
   std::string message;
   std::optional<int32_t> exit_code;

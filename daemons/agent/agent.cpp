@@ -83,7 +83,7 @@ struct ExecutorView {
   std::string container_id;
   std::string task_id;
   std::string task_name;
-  std::string state;
+  TaskState state = TaskState::kStaging;
   std::string sandbox;
   int32_t pid = 0;
   bool registered = false;

@@ -49,8 +49,8 @@ struct ExecutorRecord {
   pid_t pid = 0;                // the executor, leader of its own process group; 0 while preparing
   pid_t task_group = 0;         // the task's process group, once the task runs
   RpcConnectionPtr connection;  // set by executor.register
-  std::string state = "STAGING";  // the task's latest state
-  bool terminal = false;          // a terminal update was queued for the task
+  TaskState state = TaskState::kStaging;  // the task's latest state
+  bool terminal = false;                  // a terminal update was queued for the task
   bool kill_requested = false;
   bool launch_failed = false;  // the launch was refused: forget it silently on exit
   Timer kill_deadline;         // after grace + 5 s: SIGKILL both groups

@@ -55,14 +55,8 @@ ContainerConfig container_of(const ExecutorCheckpoint& checkpoint) {
   return config;
 }
 
-std::string latest_state(const RecoveredRun& run) {
-  if (!run.updates || run.updates->latest_state.empty()) return "STAGING";
-  return run.updates->latest_state;
-}
-
-bool is_terminal_name(const std::string& state) {
-  auto parsed = parse_task_state(state);
-  return parsed.is_ok() && is_terminal(*parsed);
+TaskState latest_state(const RecoveredRun& run) {
+  return run.updates ? run.updates->latest_state : TaskState::kStaging;
 }
 
 }  // namespace
@@ -143,10 +137,10 @@ void AgentImpl::recover_run(const RecoveredRun& run, bool rebooted, bool alive) 
   } else {
     updates_.open(checkpoint.framework_id, checkpoint.task.task_id, updates_path);
   }
-  std::string state = latest_state(run);
+  TaskState state = latest_state(run);
   live_tasks_[key] = AgentTask{checkpoint.framework_id, checkpoint.task, state};
   checkpointed_runs_[key] = CheckpointedRun{container_id, checkpoint.sandbox};
-  if (!rebooted && checkpoint.pid == 0 && !is_terminal_name(state)) {
+  if (!rebooted && checkpoint.pid == 0 && !is_terminal(state)) {
     // An executor spawned since is refused when it reconnects, and its
     // container was destroyed with the isolators' leftovers.
     end_run(checkpoint, TaskState::kDropped, "agent restarted",
@@ -165,7 +159,7 @@ void AgentImpl::recover_run(const RecoveredRun& run, bool rebooted, bool alive) 
   executor->task_group = checkpoint.task_pid;
   executor->task_start_time = checkpoint.task_start_time;
   executor->state = state;
-  executor->terminal = is_terminal_name(state);
+  executor->terminal = is_terminal(state);
   executor->checkpoint = true;
   executor->recovered = true;
   executor->isolated = true;  // its container was recovered (recover_containers)
@@ -206,7 +200,7 @@ void AgentImpl::end_lost_run(const RecoveredRun& run, bool rebooted) {
       if (!killed) LOG(kWarning) << killed.message();
     }
   }
-  if (is_terminal_name(latest_state(run))) return;
+  if (is_terminal(latest_state(run))) return;
   if (rebooted) {
     end_run(checkpoint, TaskState::kLost, "agent rebooted",
             "the machine rebooted while the agent was down");

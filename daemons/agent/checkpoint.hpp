@@ -55,8 +55,8 @@ struct UpdateStreamCheckpoint {
   std::string task_id;
   std::vector<TaskStatus> pending;          // not acknowledged yet, oldest first
   std::vector<std::string> received_uuids;  // every update taken (a resent one is not taken twice)
-  std::string latest_state;                 // of the newest update taken
-  bool terminal_acknowledged = false;       // the stream is over
+  TaskState latest_state = TaskState::kStaging;  // of the newest update taken
+  bool terminal_acknowledged = false;            // the stream is over
   MSGPACK_DEFINE_MAP(framework_id, task_id, pending, received_uuids, latest_state,
                      terminal_acknowledged);
 };

@@ -22,9 +22,8 @@ void AgentImpl::end_task(ExecutorRecord& executor, TaskStatus status,
     stored(Status::unavailable("the task's end is being recorded; send it again"));
     return;
   }
-  auto state = parse_task_state(status.state);
-  bool maybe_limited = executor.isolated && !executor.kill_requested && state.is_ok() &&
-                       *state != TaskState::kFinished;
+  bool maybe_limited =
+      executor.isolated && !executor.kill_requested && status.state != TaskState::kFinished;
   std::string container_id = executor.config.container_id;
   executor.ending = true;
   if (!maybe_limited || executor.limitation) {
@@ -51,7 +50,7 @@ void AgentImpl::conclude(const std::string& container_id, TaskStatus status,
   if (executor.limitation) {
     // Whatever the exit looked like, the container went over a limit.
     std::string how = status.message;
-    status.state = task_state_name(TaskState::kFailed);
+    status.state = TaskState::kFailed;
     status.reason = executor.limitation->reason;
     status.message = executor.limitation->message + (how.empty() ? "" : "; " + how);
     status.exit_code.reset();

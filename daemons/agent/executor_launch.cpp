@@ -55,7 +55,7 @@ Status AgentImpl::launch(const RunTaskCall& call) {
   const ContainerConfig& config = executor->config;
   std::string container_id = config.container_id;
   std::string key = agent_task_key(config.framework_id, config.task.task_id);
-  live_tasks_[key] = AgentTask{config.framework_id, config.task, "STAGING"};
+  live_tasks_[key] = AgentTask{config.framework_id, config.task, TaskState::kStaging};
   // From here on every update of the task, a launch failure too, goes
   // through its stream.
   updates_.open(config.framework_id, config.task.task_id,

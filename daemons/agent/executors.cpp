@@ -123,11 +123,6 @@ void AgentImpl::executor_update(const RpcConnectionPtr& connection, TaskStatus s
     responder.fail(Status::failed_precondition("call executor.register before sending updates"));
     return;
   }
-  auto state = parse_task_state(status.state);
-  if (!state) {
-    responder.fail(Status::invalid(state.status().message()));
-    return;
-  }
   if (status.task_id != executor->config.task.task_id) {
     responder.fail(Status::invalid("this executor runs task " + executor->config.task.task_id +
                                    ", not " + status.task_id));
@@ -137,7 +132,7 @@ void AgentImpl::executor_update(const RpcConnectionPtr& connection, TaskStatus s
     responder.reply(empty_payload());  // sent again after its stream ended: nothing to do
     return;
   }
-  if (*state == TaskState::kRunning && executor->task_group == 0) {
+  if (status.state == TaskState::kRunning && executor->task_group == 0) {
     executor->task_group = find_task_group(executor->pid);
     executor->task_start_time = process_start_time(executor->task_group).value_or(0);
     if (executor->checkpoint) checkpoint_executor(*executor);
@@ -152,7 +147,7 @@ void AgentImpl::executor_update(const RpcConnectionPtr& connection, TaskStatus s
     }
   };
   bool again = updates_.received(executor->config.framework_id, status.task_id, status.uuid);
-  if (is_terminal(*state) && !again) {
+  if (is_terminal(status.state) && !again) {
     end_task(*executor, std::move(status), std::move(stored));
   } else {
     forward_update(*executor, std::move(status), std::move(stored));
@@ -177,8 +172,7 @@ void AgentImpl::forward_update(ExecutorRecord& executor, TaskStatus status,
     stored(Status::ok());
     return;
   }
-  auto state = parse_task_state(status.state);
-  executor.terminal = state.is_ok() && is_terminal(*state);
+  executor.terminal = is_terminal(status.state);
   executor.state = status.state;
   auto live = live_tasks_.find(agent_task_key(config.framework_id, config.task.task_id));
   if (live != live_tasks_.end()) live->second.state = status.state;

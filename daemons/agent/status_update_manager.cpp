@@ -17,11 +17,6 @@ std::string stream_key(const std::string& framework_id, const std::string& task_
   return framework_id + "/" + task_id;
 }
 
-bool is_terminal_state(const std::string& state) {
-  auto parsed = parse_task_state(state);
-  return parsed.is_ok() && is_terminal(*parsed);
-}
-
 }  // namespace
 
 struct StatusUpdateManager::Stream {
@@ -38,7 +33,7 @@ struct StatusUpdateManager::Stream {
   std::string path;  // empty: in memory only
   std::deque<Entry> pending;
   std::set<std::string> received_uuids;
-  std::string latest_state;
+  TaskState latest_state = TaskState::kStaging;
   uint64_t next_sequence = 1;
   std::multimap<uint64_t, Stored> waiting;  // `stored` callbacks by the sequence they wait for
   bool sent = false;                        // the first pending update is out, awaiting its ack
@@ -135,8 +130,7 @@ void StatusUpdateManager::persist(Stream& stream) {
   for (const Stream::Entry& entry : stream.pending) checkpoint.pending.push_back(entry.status);
   checkpoint.received_uuids.assign(stream.received_uuids.begin(), stream.received_uuids.end());
   checkpoint.latest_state = stream.latest_state;
-  checkpoint.terminal_acknowledged =
-      stream.pending.empty() && is_terminal_state(stream.latest_state);
+  checkpoint.terminal_acknowledged = stream.pending.empty() && is_terminal(stream.latest_state);
   std::string key = stream_key(stream.framework_id, stream.task_id);
   uint64_t sequence = stream.next_sequence - 1;  // everything taken so far is in this write
   writer_.write(stream.path, encode_checkpoint(checkpoint),
@@ -205,7 +199,7 @@ void StatusUpdateManager::acknowledge(const std::string& framework_id, const std
                 << ": not the update in flight (a duplicate?)";
     return;
   }
-  bool terminal = is_terminal_state(stream->pending.front().status.state);
+  bool terminal = is_terminal(stream->pending.front().status.state);
   stream->pending.pop_front();
   stream->sent = false;
   stream->backoff = options_.retry_min;

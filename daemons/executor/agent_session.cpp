@@ -153,8 +153,7 @@ void AgentSession::answered(uint64_t attempt, StatusOr<RpcValue> reply) {
       return;
     }
   }
-  auto state = parse_task_state(sent.state);
-  bool terminal = state.is_ok() && is_terminal(*state);
+  bool terminal = is_terminal(sent.state);
   updates_.pop_front();
   if (terminal) {
     callbacks_.terminal_taken();

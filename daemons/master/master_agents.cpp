@@ -81,8 +81,7 @@ void MasterImpl::reconcile_agent_tasks(AgentRecord& agent, const std::vector<Age
   for (const AgentTask& entry : reported) {
     std::string key = task_key(entry.framework_id, entry.task.task_id);
     seen.insert(key);
-    auto reported_state = parse_task_state(entry.state);
-    bool ended = reported_state.is_ok() && is_terminal(*reported_state);
+    bool ended = is_terminal(entry.state);
     auto framework = state_.frameworks.find(entry.framework_id);
     bool framework_gone = framework == state_.frameworks.end() || framework->second.completed;
     TaskRecord* known = find_task(key);
@@ -95,8 +94,8 @@ void MasterImpl::reconcile_agent_tasks(AgentRecord& agent, const std::vector<Age
     }
     auto live = state_.tasks.find(key);
     if (live != state_.tasks.end()) {
-      if (live->second.state == TaskState::kUnreachable && reported_state.is_ok()) {
-        update_task(key, make_status(live->second, *reported_state, "agent reregistered",
+      if (live->second.state == TaskState::kUnreachable) {
+        update_task(key, make_status(live->second, entry.state, "agent reregistered",
                                      "agent " + agent.info.id + " is reachable again"));
       }
       continue;
@@ -123,8 +122,7 @@ void MasterImpl::learn_task(AgentRecord& agent, const AgentTask& entry) {
   task.info.agent_id = agent.info.id;
   task.framework_id = entry.framework_id;
   task.executor_id = entry.task.task_id;
-  auto state = parse_task_state(entry.state);
-  task.state = state.is_ok() ? *state : TaskState::kRunning;
+  task.state = entry.state;
   task.started_at = task.updated_at = wall_seconds();
   task.last_status =
       make_status(task, task.state, "agent reregistered", "reported by agent " + agent.info.id);

@@ -21,7 +21,7 @@ TaskStatus reconciled(const TaskRecord& task) {
   status.task_id = task.info.task_id;
   status.framework_id = task.framework_id;
   status.agent_id = task.info.agent_id;
-  status.state = task_state_name(task.state);
+  status.state = task.state;
   status.reason = "reconciliation";
   status.uuid.clear();
   return status;

@@ -91,17 +91,12 @@ void MasterImpl::update_task(const std::string& key, TaskStatus status) {
 
 bool MasterImpl::apply_status(TaskRecord& task, const TaskStatus& status) {
   std::string key = task_key(task.framework_id, task.info.task_id);
-  auto state = parse_task_state(status.state);
-  if (!state) {
-    LOG(kWarning) << "ignoring status update for " << key << ": " << state.status().message();
+  if (status.state != task.state && !is_valid_transition(task.state, status.state)) {
+    LOG(kInfo) << "task " << key << " stays " << task.state << ": an update " << status.state
+               << " arrived after it";
     return false;
   }
-  if (*state != task.state && !is_valid_transition(task.state, *state)) {
-    LOG(kInfo) << "task " << key << " stays " << task_state_name(task.state) << ": an update "
-               << status.state << " arrived after it";
-    return false;
-  }
-  task.state = *state;
+  task.state = status.state;
   task.last_status = status;
   task.updated_at = wall_seconds();
   LOG(kInfo) << "task " << task.info.task_id << " is " << status.state

@@ -25,8 +25,7 @@ constexpr size_t kRememberedAcknowledgements = 8;
 constexpr Duration kAcknowledgeTimeout{10000};
 
 bool is_terminal_status(const TaskStatus& status) {
-  auto state = parse_task_state(status.state);
-  return state.is_ok() && is_terminal(*state);
+  return is_terminal(status.state);
 }
 
 void remember_acknowledged(TaskRecord& task, const std::string& uuid) {

@@ -15,7 +15,7 @@ TaskView task_view(const TaskRecord& task) {
   view.framework_id = task.framework_id;
   view.agent_id = task.info.agent_id;
   view.executor_id = task.executor_id;
-  view.state = task_state_name(task.state);
+  view.state = task.state;
   view.reason = task.last_status.reason;
   view.message = task.last_status.message;
   view.exit_code = task.last_status.exit_code;

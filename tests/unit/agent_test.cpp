@@ -62,7 +62,7 @@ class FakeMaster {
 
   std::vector<std::string> states() const {
     std::vector<std::string> out;
-    for (const TaskStatus& status : updates) out.push_back(status.state);
+    for (const TaskStatus& status : updates) out.push_back(task_state_name(status.state));
     return out;
   }
 
@@ -156,13 +156,14 @@ class AgentTest : public ::testing::Test {
 
   size_t count_state(const std::string& state) const {
     size_t count = 0;
-    for (const TaskStatus& status : master_->updates) count += status.state == state;
+    for (const TaskStatus& status : master_->updates)
+      count += task_state_name(status.state) == state;
     return count;
   }
 
   bool has_state(const std::string& state) const {
     for (const TaskStatus& status : master_->updates) {
-      if (status.state == state) return true;
+      if (task_state_name(status.state) == state) return true;
     }
     return false;
   }
@@ -255,7 +256,7 @@ TEST_F(AgentTest, ReRegistersWithItsIdAndLiveTasks) {
   EXPECT_EQ(again.agent.id, "agent-test");
   ASSERT_EQ(again.tasks.size(), 1u);
   EXPECT_EQ(again.tasks[0].task.task_id, "t1");
-  EXPECT_EQ(again.tasks[0].state, "RUNNING");
+  EXPECT_EQ(again.tasks[0].state, TaskState::kRunning);
 }
 
 TEST_F(AgentTest, ShutdownKillsTasksAndSendsTheirUpdates) {
@@ -302,7 +303,7 @@ TEST_F(AgentTest, ANewAgentRecoversACheckpointedTaskLeftRunning) {
   const RegisterAgentCall& again = master_->registrations.back();
   EXPECT_EQ(again.agent.id, "agent-test");
   ASSERT_EQ(again.tasks.size(), 1u);
-  EXPECT_EQ(again.tasks[0].state, "RUNNING");
+  EXPECT_EQ(again.tasks[0].state, TaskState::kRunning);
   std::ofstream(runs_dir("t1") + "/latest/go").close();
   run_until([&] { return has_state("FINISHED"); }, "FINISHED after recovery");
   EXPECT_EQ(count_state("FINISHED"), 1u);

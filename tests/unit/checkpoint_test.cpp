@@ -64,7 +64,7 @@ TEST_F(CheckpointTest, ReadsBackWhatWasWrittenAndDropsInterruptedWrites) {
   UpdateStreamCheckpoint updates;
   updates.framework_id = "fw";
   updates.task_id = "t1";
-  updates.latest_state = "RUNNING";
+  updates.latest_state = TaskState::kRunning;
   write(updates_checkpoint_path(work_dir_, "container-1"), encode_checkpoint(updates));
   write(updates_checkpoint_path(work_dir_, "container-1") + ".tmp.999", "half a write");
   std::filesystem::create_directories(run_meta_dir(work_dir_, "container-empty"));
@@ -78,7 +78,7 @@ TEST_F(CheckpointTest, ReadsBackWhatWasWrittenAndDropsInterruptedWrites) {
   ASSERT_EQ(state->runs.size(), 1u);
   EXPECT_EQ(state->runs[0].executor.pid, 42);
   ASSERT_TRUE(state->runs[0].updates.has_value());
-  EXPECT_EQ(state->runs[0].updates->latest_state, "RUNNING");
+  EXPECT_EQ(state->runs[0].updates->latest_state, TaskState::kRunning);
   EXPECT_FALSE(
       std::filesystem::exists(updates_checkpoint_path(work_dir_, "container-1") + ".tmp.999"));
   EXPECT_FALSE(std::filesystem::exists(run_meta_dir(work_dir_, "container-empty")));

@@ -38,7 +38,8 @@ class FakeMaster : public RpcConnection {
 
   std::vector<std::string> sent_states() const {
     std::vector<std::string> out;
-    for (const TaskStatus& status : sent) out.push_back(status.task_id + ":" + status.state);
+    for (const TaskStatus& status : sent)
+      out.push_back(status.task_id + ":" + task_state_name(status.state));
     return out;
   }
 
@@ -111,7 +112,8 @@ TEST_F(StatusUpdateManagerTest, EachTaskSendsInOrderOneUpdateAtATime) {
   // One update per task is out; a's second waits for a's first to be acknowledged.
   EXPECT_EQ(master_->sent_states(), (std::vector<std::string>{"a:STARTING", "b:STARTING"}));
   manager_->acknowledge("fw", "a", master_->sent[0].uuid);
-  EXPECT_EQ(master_->sent.back().task_id + ":" + master_->sent.back().state, "a:RUNNING");
+  EXPECT_EQ(master_->sent.back().task_id + ":" + task_state_name(master_->sent.back().state),
+            "a:RUNNING");
   EXPECT_EQ(manager_->pending(), 2u);
 }
 
@@ -194,12 +196,12 @@ TEST_F(StatusUpdateManagerTest, ARecoveredStreamSendsWhatWasNotAcknowledged) {
   ASSERT_TRUE(bytes.is_ok());
   auto checkpoint = decode_checkpoint<UpdateStreamCheckpoint>(*bytes, "updates");
   ASSERT_TRUE(checkpoint.is_ok());
-  EXPECT_EQ(checkpoint->latest_state, "FINISHED");
+  EXPECT_EQ(checkpoint->latest_state, TaskState::kFinished);
   manager_->recover(path("a"), *checkpoint);
   auto next_master = std::make_shared<FakeMaster>();
   manager_->resume(next_master);
   ASSERT_EQ(next_master->sent.size(), 1u);
-  EXPECT_EQ(next_master->sent[0].state, "RUNNING");
+  EXPECT_EQ(next_master->sent[0].state, TaskState::kRunning);
   add(finished);  // its executor sends it again after reconnecting: taken once
   manager_->acknowledge("fw", "a", next_master->sent[0].uuid);
   ASSERT_EQ(next_master->sent.size(), 2u);

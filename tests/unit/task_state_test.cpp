@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
+#include "core/messages.hpp"
+#include "core/rpc/message.hpp"
+
 namespace clusterctl {
 namespace {
 
@@ -54,6 +59,54 @@ TEST(TaskState, NoGoingBackAndNoLeavingTerminal) {
 TEST(TaskState, UnreachableTaskMayComeBack) {
   EXPECT_TRUE(is_valid_transition(TaskState::kUnreachable, TaskState::kRunning));
   EXPECT_TRUE(is_valid_transition(TaskState::kUnreachable, TaskState::kLost));
+}
+
+TEST(TaskStateWire, TravelsAsItsName) {
+  TaskStatus status;
+  status.task_id = "t1";
+  status.state = TaskState::kUnreachable;
+  Payload bytes = pack_payload(status);
+  msgpack::object_handle handle = msgpack::unpack(bytes.data(), bytes.size());
+  auto fields = handle.get().as<std::map<std::string, msgpack::object>>();
+  EXPECT_EQ(fields.at("state").as<std::string>(), "UNREACHABLE");
+  auto back = unpack_payload<TaskStatus>(bytes);
+  ASSERT_TRUE(back.is_ok()) << back.status().message();
+  EXPECT_EQ(back->state, TaskState::kUnreachable);
+}
+
+TEST(TaskStateWire, AnUnknownNameMakesTheMessageMalformed) {
+  std::map<std::string, std::string> wire = {{"task_id", "t1"}, {"state", "SORT_OF_DONE"}};
+  auto status = unpack_payload<TaskStatus>(pack_payload(wire));
+  ASSERT_FALSE(status.is_ok());
+  EXPECT_EQ(status.status().kind(), ErrorKind::kProtocol);
+  EXPECT_NE(status.status().message().find("unknown task state 'SORT_OF_DONE'"), std::string::npos)
+      << status.status().message();
+}
+
+TEST(TaskStateWire, ANonStringStateIsMalformed) {
+  std::map<std::string, int> wire = {{"state", 2}};
+  auto status = unpack_payload<TaskStatus>(pack_payload(wire));
+  ASSERT_FALSE(status.is_ok());
+  EXPECT_NE(status.status().message().find("must be a string"), std::string::npos);
+}
+
+TEST(TaskStateWire, AHugeUnknownNameIsQuotedShort) {
+  std::map<std::string, std::string> wire = {{"state", std::string(1 << 20, 'X')}};
+  auto status = unpack_payload<TaskStatus>(pack_payload(wire));
+  ASSERT_FALSE(status.is_ok());
+  EXPECT_LT(status.status().message().size(), 200u);
+}
+
+TEST(StatusOrDeathTest, UsingTheValueOfAnErrorAbortsWithItsMessage) {
+  StatusOr<int> failed = Status::not_found("no such agent 'a9'");
+  EXPECT_DEATH((void)failed.value(), "used the value of a failed StatusOr .*no such agent 'a9'");
+  EXPECT_DEATH((void)*failed, "no such agent 'a9'");
+}
+
+TEST(StatusOr, MadeFromAnOkStatusIsAnError) {
+  StatusOr<int> odd = Status::ok();
+  EXPECT_FALSE(odd.is_ok());
+  EXPECT_EQ(odd.status().kind(), ErrorKind::kInternal);
 }
 
 }  // namespace
