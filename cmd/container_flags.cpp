@@ -73,6 +73,20 @@ void add_container_flags(CLI::App& app, ContainerOptions& options) {
                  "Extra trusted CA certificates (PEM) for https downloads")
       ->type_name("FILE")
       ->check(CLI::ExistingFile.description(""));
+  add_size_flag(app, "--fetcher-max-size", options.fetcher_max_size,
+                "Most a task's whole fetch may write into its sandbox (downloads, extracted "
+                "archives); the task's disk, when it asks for less");
+  app.add_option("--fetcher-max-entries", options.fetcher_max_entries,
+                 "Most archive entries (files, directories, links) a task's whole fetch creates")
+      ->type_name("N")
+      ->capture_default_str()
+      ->check(count_validator());
+  add_duration_flag(app, "--fetcher-timeout", options.fetcher_timeout,
+                    "A task's whole fetch (retries included) fails after this long");
+  app.add_option("--fetcher-allowed-dirs", options.fetcher_allowed_dirs,
+                 "Comma list of directories below which file:// URIs and paths may be fetched "
+                 "(default: none, only http and https)")
+      ->type_name("DIRS");
   add_size_flag(app, "--sandbox-log-max-size", options.sandbox_log_max_size,
                 "Rotate a task's stdout/stderr past this size (0B: never)");
   app.add_option("--sandbox-log-keep", options.sandbox_log_keep,

@@ -5,13 +5,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
 
 #include "core/http/http.hpp"
+#include "fetcher/local_source.hpp"
 #include "fetcher/uri_spec.hpp"
 
 namespace clusterctl {
@@ -31,32 +34,44 @@ Status write_all(int fd, const char* data, size_t size) {
   return Status::ok();
 }
 
+uint64_t bytes_allowed(const DownloadOptions& options) {
+  return options.budget != nullptr ? options.budget->bytes_left() : UINT64_MAX;
+}
+
 // What the curl callbacks share.
 struct Transfer {
   int fd = -1;
   const DownloadOptions* options = nullptr;
+  uint64_t max_bytes = UINT64_MAX;
+  uint64_t written = 0;
   Status write_error;
   uint64_t last_bytes = 0;
   Clock::time_point last_change = Clock::now();
   bool stalled = false;
-  bool cancelled = false;
+  bool stopped = false;  // the budget's deadline or a cancellation
+  bool too_big = false;
 };
 
 size_t on_data(char* data, size_t size, size_t count, void* context) {
   auto* transfer = static_cast<Transfer*>(context);
+  if (size * count > transfer->max_bytes - transfer->written) {
+    transfer->too_big = true;
+    return 0;
+  }
   Status written = write_all(transfer->fd, data, size * count);
   if (!written) {
     transfer->write_error = written;
     return 0;
   }
+  transfer->written += size * count;
   return size * count;
 }
 
 int on_progress(void* context, curl_off_t total, curl_off_t now, curl_off_t, curl_off_t) {
   auto* transfer = static_cast<Transfer*>(context);
   const DownloadOptions& options = *transfer->options;
-  if (options.cancelled != nullptr && options.cancelled->load()) {
-    transfer->cancelled = true;
+  if (options.budget != nullptr && (options.budget->cancelled() || options.budget->expired())) {
+    transfer->stopped = true;
     return 1;
   }
   uint64_t bytes = static_cast<uint64_t>(now);
@@ -92,8 +107,16 @@ Status http_error(const std::string& uri, long code) {
 
 Status curl_failure(const std::string& uri, CURLcode code, const char* detail,
                     const Transfer& transfer) {
-  std::string prefix = "cannot fetch '" + uri + "': ";
-  if (transfer.cancelled) return Status::failed_precondition(prefix + "cancelled");
+  std::string what = "cannot fetch '" + uri + "'";
+  std::string prefix = what + ": ";
+  const FetchBudget* budget = transfer.options->budget;
+  if (budget != nullptr && (transfer.stopped || code == CURLE_OPERATION_TIMEDOUT)) {
+    Status stopped = budget->stopped(what);
+    if (!stopped) return stopped;
+  }
+  if (budget != nullptr && (transfer.too_big || code == CURLE_FILESIZE_EXCEEDED)) {
+    return budget->too_big(what);
+  }
   if (transfer.stalled) {
     return Status::timeout(prefix + "no data arrived for " +
                            format_duration(transfer.options->stall_timeout) + " (stall timeout)");
@@ -122,6 +145,7 @@ Status fetch_remote(const std::string& uri, int fd, const DownloadOptions& optio
   Transfer transfer;
   transfer.fd = fd;
   transfer.options = &options;
+  transfer.max_bytes = bytes_allowed(options);
   char detail[CURL_ERROR_SIZE] = {0};
   std::string no_proxy = no_proxy_list();
   curl_easy_setopt(curl, CURLOPT_URL, uri.c_str());
@@ -142,6 +166,17 @@ Status fetch_remote(const std::string& uri, int fd, const DownloadOptions& optio
   curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &transfer);
   curl_easy_setopt(curl, CURLOPT_USERAGENT, "clusterctl-fetcher/" CLUSTERCTL_VERSION);
   if (!options.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, options.ca_file.c_str());
+  if (options.budget != nullptr) {
+    // Refused at once when the server announces a larger body; cut when one grows past it.
+    if (transfer.max_bytes < static_cast<uint64_t>(INT64_MAX)) {
+      curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE,
+                       static_cast<curl_off_t>(transfer.max_bytes));
+    }
+    // A backstop for the deadline; the progress callback cuts first.
+    auto left = std::chrono::duration_cast<Duration>(options.budget->deadline() - Clock::now());
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS,
+                     static_cast<long>(std::max<int64_t>(left.count(), 1) + 1000));
+  }
   CURLcode code = curl_easy_perform(curl);
   long http_code = 0;
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &http_code);
@@ -153,33 +188,32 @@ Status fetch_remote(const std::string& uri, int fd, const DownloadOptions& optio
 
 Status copy_local(const std::string& uri, const std::string& path, int fd,
                   const DownloadOptions& options) {
-  int source = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (source < 0) {
-    Status error(errno == ENOENT ? ErrorKind::kNotFound : ErrorKind::kInvalidArgument,
-                 "cannot fetch '" + uri + "': " + std::strerror(errno));
-    return error;
-  }
+  auto opened = open_local_source(uri, path, options.allowed_dirs);
+  if (!opened) return opened.status();
+  int source = *opened;
   struct stat info;
   uint64_t total = ::fstat(source, &info) == 0 ? static_cast<uint64_t>(info.st_size) : 0;
-  if (S_ISDIR(info.st_mode)) {
-    ::close(source);
-    return Status::invalid("cannot fetch '" + uri + "': it is a directory");
-  }
+  std::string what = "cannot fetch '" + uri + "'";
+  uint64_t max_bytes = bytes_allowed(options);
   uint64_t copied = 0;
   Status result;
   char buffer[1 << 16];
   for (;;) {
-    if (options.cancelled != nullptr && options.cancelled->load()) {
-      result = Status::failed_precondition("cannot fetch '" + uri + "': cancelled");
-      break;
+    if (options.budget != nullptr) {
+      result = options.budget->stopped(what);
+      if (!result) break;
     }
     ssize_t size = ::read(source, buffer, sizeof(buffer));
     if (size < 0 && errno == EINTR) continue;
     if (size < 0) {
-      result = Status::io_error("cannot fetch '" + uri + "': " + std::strerror(errno));
+      result = Status::io_error(what + ": " + std::strerror(errno));
       break;
     }
     if (size == 0) break;
+    if (static_cast<uint64_t>(size) > max_bytes - copied) {
+      result = options.budget->too_big(what);
+      break;
+    }
     result = write_all(fd, buffer, static_cast<size_t>(size));
     if (!result) break;
     copied += static_cast<uint64_t>(size);

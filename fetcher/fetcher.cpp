@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -26,10 +27,6 @@ std::string megabytes(uint64_t bytes) {
   return text;
 }
 
-bool cancelled(const FetchControl& control) {
-  return control.cancelled != nullptr && control.cancelled->load();
-}
-
 // Copies what `from` holds (from offset 0) into `to`.
 Status copy_fd(int from, int to) {
   char buffer[1 << 16];
@@ -48,6 +45,11 @@ Status copy_fd(int from, int to) {
   }
 }
 
+uint64_t size_of(int fd) {
+  struct stat info;
+  return ::fstat(fd, &info) == 0 ? static_cast<uint64_t>(info.st_size) : 0;
+}
+
 std::string read_head(int fd) {
   std::string head(kSniffBytes, '\0');
   ssize_t size = ::pread(fd, head.data(), head.size(), 0);
@@ -59,35 +61,41 @@ std::string without_gz(const std::string& name) {
   return name.size() > 3 ? name.substr(0, name.size() - 3) : name + ".out";
 }
 
-// A file in the sandbox written under a temporary name, renamed when whole.
+// A file at the top of the sandbox written under a temporary name,
+// renamed when whole; removed unless kept.
 class SandboxFile {
  public:
-  SandboxFile(const std::string& sandbox, const std::string& name)
-      : final_(sandbox + "/" + name), partial_(sandbox + "/.fetching-" + name) {}
+  SandboxFile(const SandboxDir& sandbox, const std::string& name)
+      : sandbox_(sandbox), final_(name), partial_(".fetching-" + name) {}
   ~SandboxFile() {
-    if (fd_ >= 0) ::close(fd_);
-    if (!kept_) ::unlink(partial_.c_str());
+    fd_.reset();
+    if (!kept_) ::unlinkat(sandbox_.fd(), partial_.c_str(), 0);
   }
   Status open() {
-    fd_ = ::open(partial_.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd_ < 0)
-      return Status::io_error("cannot write '" + partial_ + "': " + std::strerror(errno));
+    auto fd = sandbox_.create_file(partial_);
+    if (!fd) {
+      return Status(fd.status().kind(), "cannot write into the sandbox '" + sandbox_.path() +
+                                            "': " + fd.status().message());
+    }
+    fd_ = std::move(fd).value();
     return Status::ok();
   }
-  int fd() const { return fd_; }
+  int fd() const { return fd_.get(); }
   Status keep(bool executable) {
-    if (::fchmod(fd_, executable ? 0755 : 0644) != 0 ||
-        ::rename(partial_.c_str(), final_.c_str()) != 0) {
+    if (::fchmod(fd_.get(), executable ? 0755 : 0644) != 0) {
       return Status::io_error("cannot write '" + final_ + "': " + std::strerror(errno));
     }
+    Status renamed = sandbox_.rename_top(partial_, final_);
+    if (!renamed) return Status(renamed.kind(), "cannot write " + renamed.message());
     kept_ = true;
     return Status::ok();
   }
 
  private:
+  const SandboxDir& sandbox_;
   std::string final_;
   std::string partial_;
-  int fd_ = -1;
+  UniqueFd fd_;
   bool kept_ = false;
 };
 
@@ -127,26 +135,40 @@ FetcherCache::Stats Fetcher::cache_stats() const {
   return cache_ ? cache_->stats() : FetcherCache::Stats{};
 }
 
-bool Fetcher::backoff(Duration delay, const std::atomic<bool>* cancelled) {
+void Fetcher::backoff(Duration delay, const FetchBudget& budget) {
   std::unique_lock lock(mutex_);
-  wakeup_.wait_for(lock, delay, [&] { return cancelled != nullptr && cancelled->load(); });
-  return cancelled == nullptr || !cancelled->load();
+  auto until = std::min(FetchBudget::Clock::now() + delay, budget.deadline());
+  wakeup_.wait_until(lock, until, [&] { return budget.cancelled(); });
 }
 
-Status Fetcher::fetch(const std::vector<UriInfo>& uris, const std::string& sandbox,
+Status Fetcher::fetch(const std::vector<UriInfo>& uris, const std::string& sandbox_path,
                       const FetchControl& control) {
+  auto sandbox = SandboxDir::open(sandbox_path);
+  if (!sandbox) return sandbox.status();
+  bool by_disk = control.disk_bytes > 0 && control.disk_bytes < options_.max_size;
+  FetchBudget budget(by_disk ? control.disk_bytes : options_.max_size,
+                     by_disk ? "the task's disk" : "--fetcher-max-size", options_.max_entries,
+                     options_.timeout, control.cancelled);
+  std::vector<std::string> before = sandbox->top_names();
   for (size_t i = 0; i < uris.size(); ++i) {
-    CLUSTERCTL_RETURN_IF_ERROR(fetch_one(uris[i], sandbox, control, i + 1, uris.size()));
+    Status fetched = fetch_one(uris[i], *sandbox, budget, control, i + 1, uris.size());
+    if (fetched) continue;
+    for (const std::string& name : sandbox->top_names()) {
+      if (std::find(before.begin(), before.end(), name) == before.end()) sandbox->remove_top(name);
+    }
+    return fetched;
   }
   return Status::ok();
 }
 
-Status Fetcher::download_checked(const UriInfo& uri, int fd, const FetchControl& control,
-                                 size_t index, size_t count) {
+Status Fetcher::download_checked(const UriInfo& uri, int fd, const FetchBudget& budget,
+                                 const FetchControl& control, size_t index, size_t count) {
+  std::string what = "cannot fetch '" + uri.value + "'";
   DownloadOptions download;
   download.stall_timeout = options_.stall_timeout;
   download.ca_file = options_.ca_file;
-  download.cancelled = control.cancelled;
+  download.allowed_dirs = options_.allowed_dirs;
+  download.budget = &budget;
   download.progress = [&](uint64_t bytes, uint64_t total) {
     if (control.progress) control.progress({uri.value, index, count, bytes, total, "fetching"});
   };
@@ -158,6 +180,7 @@ Status Fetcher::download_checked(const UriInfo& uri, int fd, const FetchControl&
     }
     Status fetched = download_to_fd(uri.value, fd, download);
     if (fetched) break;
+    CLUSTERCTL_RETURN_IF_ERROR(budget.stopped(what));
     if (!is_transient_download_error(fetched) || attempt >= options_.retries) {
       if (attempt > 0) {
         return Status(fetched.kind(),
@@ -166,9 +189,8 @@ Status Fetcher::download_checked(const UriInfo& uri, int fd, const FetchControl&
       return fetched;
     }
     LOG(kInfo) << fetched.message() << "; trying again in " << format_duration(delay);
-    if (!backoff(delay, control.cancelled)) {
-      return Status::failed_precondition("cannot fetch '" + uri.value + "': cancelled");
-    }
+    backoff(delay, budget);
+    CLUSTERCTL_RETURN_IF_ERROR(budget.stopped(what));
     delay *= 2;
   }
   if (::lseek(fd, 0, SEEK_SET) != 0) return Status::io_error("cannot read the download back");
@@ -184,45 +206,43 @@ Status Fetcher::download_checked(const UriInfo& uri, int fd, const FetchControl&
   return Status::ok();
 }
 
-Status Fetcher::fetch_one(const UriInfo& uri, const std::string& sandbox,
+Status Fetcher::fetch_one(const UriInfo& uri, const SandboxDir& sandbox, FetchBudget& budget,
                           const FetchControl& control, size_t index, size_t count) {
   CLUSTERCTL_RETURN_IF_ERROR(validate_uri(uri));
+  std::string what = "cannot fetch '" + uri.value + "'";
+  CLUSTERCTL_RETURN_IF_ERROR(budget.stopped(what));
   std::string name = *uri_file_name(uri);
   SandboxFile file(sandbox, name);
   CLUSTERCTL_RETURN_IF_ERROR(file.open());
   int fd = file.fd();
-  int cached_fd = -1;
+  UniqueFd cached;
   if (uri.cache && cache_) {
     auto acquired = cache_->acquire(
         uri.value, uri.sha256,
-        [&](int into) { return download_checked(uri, into, control, index, count); },
-        control.cancelled);
+        [&](int into) { return download_checked(uri, into, budget, control, index, count); },
+        &budget);
     if (!acquired) return acquired.status();
-    cached_fd = *acquired;
+    cached.reset(*acquired);
   } else {
-    CLUSTERCTL_RETURN_IF_ERROR(download_checked(uri, fd, control, index, count));
+    CLUSTERCTL_RETURN_IF_ERROR(download_checked(uri, fd, budget, control, index, count));
   }
-  int source = cached_fd >= 0 ? cached_fd : fd;
-  struct CloseCached {
-    int fd;
-    ~CloseCached() {
-      if (fd >= 0) ::close(fd);
-    }
-  } close_cached{cached_fd};
-  if (cancelled(control))
-    return Status::failed_precondition("cannot fetch '" + uri.value + "': cancelled");
+  int source = cached.get() >= 0 ? cached.get() : fd;
+  CLUSTERCTL_RETURN_IF_ERROR(budget.stopped(what));
 
   ArchiveKind kind = uri.extract ? archive_kind_from_name(name) : ArchiveKind::kNone;
   if (uri.extract && kind == ArchiveKind::kNone && uri_has_query(uri.value)) {
     kind = archive_kind_from_content(read_head(source));
   }
-  if (kind != ArchiveKind::kNone) {
-    if (control.progress) control.progress({uri.value, index, count, 0, 0, "extracting"});
-    Status extracted = extract_archive(source, kind, name, sandbox, without_gz(name));
-    if (extracted || kind != ArchiveKind::kUnknownCompressed) return extracted;
-    // Compressed data that is not a tar: keep it as it came.
+  if (kind == ArchiveKind::kUnknownCompressed) {
+    // Compressed data that is not a tar is kept as it came.
+    kind = holds_archive(source) ? ArchiveKind::kTar : ArchiveKind::kNone;
     if (::lseek(source, 0, SEEK_SET) != 0) return Status::io_error("cannot read the download back");
   }
+  if (kind != ArchiveKind::kNone) {
+    if (control.progress) control.progress({uri.value, index, count, 0, 0, "extracting"});
+    return extract_archive(source, kind, name, sandbox, without_gz(name), budget);
+  }
+  if (!budget.add_bytes(size_of(source))) return budget.too_big(what);
   if (source != fd) {
     Status copied = copy_fd(source, fd);
     if (!copied)

@@ -1,8 +1,15 @@
 // Fetcher: brings a task's artifacts (CommandInfo.uris) into its sandbox
-// before the task starts: downloads (http, https, file://, paths) with a
-// stall timeout and retries with exponential backoff, the sha256 check,
-// archives extracted, the executable bit, and the cache for URIs marked
-// `cache`. Progress is reported as it goes.
+// before the task starts: downloads (http, https, and file:// or paths below
+// the allowed directories) with a stall timeout and retries with exponential
+// backoff, the sha256 check, archives extracted, the executable bit, and the
+// cache for URIs marked `cache`. Progress is reported as it goes.
+//
+// Hostile input harms nothing: everything is written beneath the sandbox
+// through a SandboxDir (fetcher/sandbox_dir.hpp); one FetchBudget bounds the
+// whole fetch of a task in bytes (the task's disk or max_size, whichever is
+// smaller), archive entries and time (one deadline); local sources are
+// checked by fetcher/local_source.hpp. A failed fetch removes what it had
+// added to the sandbox.
 //
 // Archive type: from the file name's extension; when the URI has a query
 // string and the name tells nothing, from the content. An extracted archive
@@ -24,7 +31,9 @@
 #include "core/duration.hpp"
 #include "core/messages.hpp"
 #include "core/status.hpp"
+#include "fetcher/fetch_budget.hpp"
 #include "fetcher/fetcher_cache.hpp"
+#include "fetcher/sandbox_dir.hpp"
 
 namespace clusterctl {
 
@@ -35,6 +44,10 @@ struct FetcherOptions {
   int retries = 3;               // more attempts after a transient failure
   Duration retry_backoff{1000};  // before the first retry; doubles each time
   std::string ca_file;
+  uint64_t max_size = 2ull << 30;         // a task's whole fetch, unless its disk is smaller
+  uint64_t max_entries = 250000;          // archive entries in a task's whole fetch
+  Duration timeout{600000};               // a task's whole fetch, retries included
+  std::vector<std::string> allowed_dirs;  // local files only below these; none: no local files
 };
 
 struct FetchProgress {
@@ -52,6 +65,7 @@ std::string describe_progress(const FetchProgress& progress);
 struct FetchControl {
   const std::atomic<bool>* cancelled = nullptr;        // set it, then call Fetcher::wake()
   std::function<void(const FetchProgress&)> progress;  // from the fetching thread
+  uint64_t disk_bytes = 0;                             // the task's disk; 0: it has none
 };
 
 class Fetcher {
@@ -62,7 +76,8 @@ class Fetcher {
   Status open();
 
   // Fetches every URI into `sandbox`, in order; stops at the first failure,
-  // whose message names the URI and the reason.
+  // whose message names the URI and the reason, and removes what the fetch
+  // had added to the sandbox.
   Status fetch(const std::vector<UriInfo>& uris, const std::string& sandbox,
                const FetchControl& control);
 
@@ -73,14 +88,14 @@ class Fetcher {
   FetcherCache::Stats cache_stats() const;
 
  private:
-  Status fetch_one(const UriInfo& uri, const std::string& sandbox, const FetchControl& control,
-                   size_t index, size_t count);
+  Status fetch_one(const UriInfo& uri, const SandboxDir& sandbox, FetchBudget& budget,
+                   const FetchControl& control, size_t index, size_t count);
   // Downloads into `fd` (from offset 0), retrying transient failures, and
   // checks the sha256.
-  Status download_checked(const UriInfo& uri, int fd, const FetchControl& control, size_t index,
-                          size_t count);
-  // Waits `delay` unless cancelled first; false when cancelled.
-  bool backoff(Duration delay, const std::atomic<bool>* cancelled);
+  Status download_checked(const UriInfo& uri, int fd, const FetchBudget& budget,
+                          const FetchControl& control, size_t index, size_t count);
+  // Waits `delay`, or less when the fetch is cancelled or its deadline comes first.
+  void backoff(Duration delay, const FetchBudget& budget);
 
   FetcherOptions options_;
   std::unique_ptr<FetcherCache> cache_;

@@ -134,14 +134,13 @@ int FetcherCache::open_checked(const std::string& key, const Entry& entry) const
 }
 
 StatusOr<int> FetcherCache::acquire(const std::string& uri, const std::string& sha256,
-                                    const Downloader& download,
-                                    const std::atomic<bool>* cancelled) {
+                                    const Downloader& download, const FetchBudget* budget) {
   std::string key = sha256_hex(uri + "\n" + sha256);
+  std::string what = "cannot fetch '" + uri + "'";
+  auto stopped = [&] { return budget != nullptr && (budget->cancelled() || budget->expired()); };
   std::unique_lock lock(mutex_);
   for (;;) {
-    if (cancelled != nullptr && cancelled->load()) {
-      return Status::failed_precondition("cannot fetch '" + uri + "': cancelled");
-    }
+    if (stopped()) return budget->stopped(what);
     auto stored = entries_.find(key);
     if (stored != entries_.end()) {
       stored->second.last_used = ++tick_;
@@ -161,7 +160,12 @@ StatusOr<int> FetcherCache::acquire(const std::string& uri, const std::string& s
     auto running = downloads_.find(key);
     if (running == downloads_.end()) break;
     std::shared_ptr<Download> other = running->second;
-    changed_.wait(lock, [&] { return other->done || (cancelled != nullptr && cancelled->load()); });
+    auto done = [&] { return other->done || stopped(); };
+    if (budget != nullptr) {
+      changed_.wait_until(lock, budget->deadline(), done);
+    } else {
+      changed_.wait(lock, done);
+    }
     if (other->done && !other->status.is_ok()) return other->status;
   }
   auto mine = std::make_shared<Download>();
@@ -179,9 +183,10 @@ StatusOr<int> FetcherCache::acquire(const std::string& uri, const std::string& s
   if (fd) {
     Status committed = commit(key, Entry{uri, sha256, size, ++tick_}, partial);
     if (!committed) mine->status = committed;
-  } else if (fd.status().kind() != ErrorKind::kFailedPrecondition) {
-    mine->status = fd.status();  // waiters fail the same way
-  }                              // cancelled: waiters find no entry and download it themselves
+  } else if (fd.status().kind() != ErrorKind::kFailedPrecondition &&
+             fd.status().kind() != ErrorKind::kTimeout) {
+    mine->status = fd.status();  // the resource's own fault: waiters fail the same way
+  }  // cancelled, too big or too slow for this fetch: waiters find no entry and try themselves
   changed_.notify_all();
   return fd;
 }

@@ -5,7 +5,8 @@
 //    are evicted first. An artifact larger than the whole cache is served
 //    once and not kept.
 //  - One download per key at a time: concurrent requests wait for it and
-//    share its result.
+//    share its result; when it fails for a reason of its own fetch
+//    (cancelled, its size limit, its deadline), the next waiter downloads.
 //  - A corrupt or partial entry is never served: an entry is written to a
 //    partial file, synced and renamed, then its metadata the same way; at
 //    start-up partial files and entries whose metadata is missing or whose
@@ -26,6 +27,7 @@
 #include <string>
 
 #include "core/status.hpp"
+#include "fetcher/fetch_budget.hpp"
 
 namespace clusterctl {
 
@@ -41,9 +43,10 @@ class FetcherCache {
 
   // A descriptor open for reading at offset 0 (the caller closes it), from
   // the cache or from `download`. Waits for a download of the same key in
-  // progress; stops waiting when `cancelled` is set and wake_waiters() runs.
+  // progress, until the budget's deadline, or its cancellation and a
+  // wake_waiters(). A null budget waits as long as it takes.
   StatusOr<int> acquire(const std::string& uri, const std::string& sha256,
-                        const Downloader& download, const std::atomic<bool>* cancelled);
+                        const Downloader& download, const FetchBudget* budget);
   void wake_waiters();
 
   struct Stats {

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/http/http.hpp"
+#include "fetcher/sandbox_dir.hpp"
 #include "fetcher/sha256.hpp"
 
 namespace clusterctl {
@@ -65,7 +66,14 @@ Status validate_uri(const UriInfo& uri) {
   if (!uri.output_file.empty()) {
     CLUSTERCTL_RETURN_IF_ERROR(check_file_name(uri.output_file, "output"));
   }
-  return uri_file_name(uri).status();
+  auto name = uri_file_name(uri);
+  if (!name) return name.status();
+  if (is_reserved_sandbox_name(*name)) {
+    return Status::invalid("cannot fetch '" + value + "' as '" + *name +
+                           "': that is the task's own output in the sandbox; add output=NAME "
+                           "to name the file otherwise");
+  }
+  return Status::ok();
 }
 
 StatusOr<std::string> uri_file_name(const UriInfo& uri) {

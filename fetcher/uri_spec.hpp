@@ -21,7 +21,8 @@ namespace clusterctl {
 // cache, no-extract, sha256=HEX or output=NAME").
 StatusOr<UriInfo> parse_uri_spec(const std::string& text);
 
-// Checks a UriInfo from any source (a framework may build them itself).
+// Checks a UriInfo from any source (a framework may build them itself);
+// its file name may not be one the task's own output uses (stdout, ...).
 Status validate_uri(const UriInfo& uri);
 
 // The file name an artifact gets in the sandbox: output_file, else the last

@@ -26,6 +26,11 @@ struct ContainerOptions {
   Duration fetcher_retry_backoff{1000};
   std::string fetcher_ca_file;  // extra trusted CAs for https (tests)
   size_t fetcher_threads = 4;   // downloads at the same time
+  // What one task's fetch may spend.
+  uint64_t fetcher_max_size = 2ull << 30;  // a task's whole fetch, unless its disk is smaller
+  uint64_t fetcher_max_entries = 250000;   // archive entries in a task's whole fetch
+  Duration fetcher_timeout{600000};        // a task's whole fetch
+  std::string fetcher_allowed_dirs;        // comma list; local files only below these
 
   uint64_t sandbox_log_max_size = 10ull << 20;  // stdout/stderr rotated past this; 0: never
   uint32_t sandbox_log_keep = 5;                // rotated files kept per stream

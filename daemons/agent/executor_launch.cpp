@@ -8,6 +8,7 @@
 #include "core/log.hpp"
 #include "core/plugin/plugin_library.hpp"
 #include "daemons/agent/agent_impl.hpp"
+#include "fetcher/local_source.hpp"
 
 namespace clusterctl {
 
@@ -35,6 +36,10 @@ std::vector<std::shared_ptr<ContainerHook>> AgentImpl::container_hooks() {
   fetching.retries = containers.fetcher_retries;
   fetching.retry_backoff = containers.fetcher_retry_backoff;
   fetching.ca_file = containers.fetcher_ca_file;
+  fetching.max_size = containers.fetcher_max_size;
+  fetching.max_entries = containers.fetcher_max_entries;
+  fetching.timeout = containers.fetcher_timeout;
+  fetching.allowed_dirs = split_dir_list(containers.fetcher_allowed_dirs);
   fetcher_ = std::make_shared<FetcherHook>(
       io_, fetching, containers.fetcher_threads,
       [this](const std::string& container_id, const std::string& message) {

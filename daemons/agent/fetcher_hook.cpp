@@ -43,12 +43,16 @@ void FetcherHook::prepare(const ContainerConfig& config, PrepareDone done) {
     auto still = alive.lock();
     if (still && *still && on_progress_) on_progress_(container_id, message);
   };
+  // The task's disk (MB) bounds what the fetch may write, when it asks for one.
+  auto disk_bytes = static_cast<uint64_t>(config.task.resources.scalar("disk") * 1024 * 1024);
   pool_.run<Status>(
-      [this, cancelled, report, uris = config.task.command.uris, sandbox = config.sandbox] {
+      [this, cancelled, report, disk_bytes, uris = config.task.command.uris,
+       sandbox = config.sandbox] {
         auto last = std::chrono::steady_clock::now() - kProgressInterval;
         size_t last_index = 0;
         FetchControl control;
         control.cancelled = cancelled.get();
+        control.disk_bytes = disk_bytes;
         control.progress = [&](const FetchProgress& progress) {
           auto now = std::chrono::steady_clock::now();
           if (progress.index == last_index && progress.step == "fetching" &&

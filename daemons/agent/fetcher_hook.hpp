@@ -2,6 +2,8 @@
 // brings a task's URIs into its sandbox before the executor starts. Fetches
 // run on the hook's own worker threads; progress is reported at most once a
 // second per task (and when each URI starts), and a kill cancels the fetch.
+// A fetch writes at most the task's disk (when it asks for one) and ends by
+// the fetcher's deadline, so that no URI holds a thread for long.
 //
 // Threading: the public methods and every callback run on the agent's
 // io_context thread.

@@ -2,9 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,6 +11,8 @@
 #include <vector>
 
 #include <msgpack.hpp>
+
+#include "core/open_beneath.hpp"
 
 namespace clusterctl {
 
@@ -54,26 +54,6 @@ class Descriptor {
  private:
   int fd_;
 };
-
-// How often an open is tried again when the kernel could not check a ".."
-// (EAGAIN: a rename or mount anywhere on the machine raced with it; the
-// agent's own checkpoint writes are renames).
-constexpr int kOpenAttempts = 64;
-
-// Opens `relative` below the directory `root_fd` without leaving it.
-int open_beneath(int root_fd, const std::string& relative, int flags) {
-  struct open_how how;
-  std::memset(&how, 0, sizeof(how));
-  how.flags = static_cast<uint64_t>(flags | O_CLOEXEC);
-  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
-  const char* name = relative.empty() ? "." : relative.c_str();
-  int fd = -1;
-  for (int attempt = 0; attempt < kOpenAttempts; ++attempt) {
-    fd = static_cast<int>(::syscall(SYS_openat2, root_fd, name, &how, sizeof(how)));
-    if (fd >= 0 || errno != EAGAIN) break;
-  }
-  return fd;
-}
 
 struct ErrorAnswer {
   std::string error;

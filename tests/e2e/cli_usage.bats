@@ -129,7 +129,8 @@ expect_flags_in_help() {
     --reconfiguration-policy --recovery-timeout --executor-reregister-timeout --log-level \
     --isolation --plugin-dir --cgroups-root --cgroups-enable-cfs --pids-limit --usage-interval \
     --fetcher-cache-dir --fetcher-cache-size --fetcher-stall-timeout --fetcher-retries \
-    --fetcher-retry-backoff --fetcher-ca-file --sandbox-log-max-size --sandbox-log-keep --gc-delay \
+    --fetcher-retry-backoff --fetcher-ca-file --fetcher-max-size --fetcher-max-entries \
+    --fetcher-timeout --fetcher-allowed-dirs --sandbox-log-max-size --sandbox-log-keep --gc-delay \
     --gc-disk-headroom --disk-watch-interval
   expect_flags_in_help execute --master --name --command --resources --env --uri --rlimit --shell \
     --no-shell --role --framework-name --kill-after --timeout --checkpoint --failover-timeout \
@@ -196,6 +197,8 @@ expect_flags_in_help() {
   expect_usage_error execute --name x --command true --uri 'http://h/x,sha256=123'
   expect_usage_error agent --work-dir "$TEST_DIR" --gc-disk-headroom 2
   expect_usage_error agent --work-dir "$TEST_DIR" --fetcher-cache-size lots
+  expect_usage_error agent --work-dir "$TEST_DIR" --fetcher-max-size lots
+  expect_usage_error agent --work-dir "$TEST_DIR" --fetcher-timeout forever
   expect_usage_error agent --work-dir "$TEST_DIR" --gc-delay forever
 }
 

@@ -21,7 +21,8 @@ with zipfile.ZipFile(sys.argv[1], "w") as z: z.writestr("inside.txt", "zipped")'
   printf '#!/bin/sh\necho tool ran\n' >"$TEST_DIR/tool"
   start_http_server
   start_master
-  start_agent agent --resources 'cpus:2;mem:1024' --fetcher-retries 0 "$@"
+  start_agent agent --resources 'cpus:2;mem:1024' --fetcher-retries 0 \
+    --fetcher-allowed-dirs "$TEST_DIR" "$@"
   wait_for_agents 1
 }
 
@@ -65,6 +66,19 @@ server.serve_forever()' "$TEST_DIR/www" "$TEST_DIR/cert.pem" "$TEST_DIR/key.pem"
   grep -qx 'tool ran' "$sandbox/stdout"
   [ ! -e "$sandbox/app.tar.gz" ]
   [ -x "$sandbox/tool" ]
+}
+
+@test "a release tarball with hard links (two names for one file) extracts both names" {
+  mkdir -p "$TEST_DIR/release/tool-1.0/bin"
+  printf '#!/bin/sh\necho "ran as $(basename "$0")"\n' >"$TEST_DIR/release/tool-1.0/bin/tool"
+  chmod +x "$TEST_DIR/release/tool-1.0/bin/tool"
+  ln "$TEST_DIR/release/tool-1.0/bin/tool" "$TEST_DIR/release/tool-1.0/bin/tool-alias"
+  tar -czf "$TEST_DIR/www/tool-1.0.tar.gz" -C "$TEST_DIR/release" tool-1.0
+  tar -tvzf "$TEST_DIR/www/tool-1.0.tar.gz" | grep -q ' link to tool-1.0/bin/tool'  # a hard link entry
+  run "$CLUSTERCTL_BIN" execute --name release --uri "$HTTP/tool-1.0.tar.gz" \
+    --command './tool-1.0/bin/tool-alias && test tool-1.0/bin/tool -ef tool-1.0/bin/tool-alias'
+  [ "$status" -eq 0 ]
+  grep -qx 'ran as tool-alias' "$(sandbox_of release)/stdout"
 }
 
 @test "a URL with a query string is recognised as an archive by its content" {

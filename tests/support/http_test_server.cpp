@@ -62,13 +62,32 @@ asio::awaitable<void> serve(std::shared_ptr<HttpTestServer::State> state, tcp::s
     co_await wait.async_wait(asio::redirect_error(asio::use_awaitable, error));
   }
   std::string head = "HTTP/1.1 " + std::to_string(route.status) + " " + reason(route.status) +
-                     "\r\nContent-Type: application/octet-stream\r\nContent-Length: " +
-                     std::to_string(route.body.size()) + "\r\nConnection: close\r\n\r\n";
+                     "\r\nContent-Type: application/octet-stream\r\n";
+  if (!route.endless) head += "Content-Length: " + std::to_string(route.body.size()) + "\r\n";
+  head += "Connection: close\r\n\r\n";
   co_await asio::async_write(socket, asio::buffer(head),
                              asio::redirect_error(asio::use_awaitable, error));
+  if (route.endless && !route.body.empty()) {
+    while (!error) {
+      co_await asio::async_write(socket, asio::buffer(route.body),
+                                 asio::redirect_error(asio::use_awaitable, error));
+    }
+    co_return;
+  }
   size_t send = std::min(route.stall_after, route.body.size());
-  co_await asio::async_write(socket, asio::buffer(route.body.data(), send),
-                             asio::redirect_error(asio::use_awaitable, error));
+  if (route.bytes_per_second > 0) {
+    asio::steady_timer tick(socket.get_executor());
+    for (size_t i = 0; i < send && !error; ++i) {
+      co_await asio::async_write(socket, asio::buffer(route.body.data() + i, 1),
+                                 asio::redirect_error(asio::use_awaitable, error));
+      tick.expires_after(std::chrono::milliseconds(1000 / route.bytes_per_second));
+      co_await tick.async_wait(asio::redirect_error(asio::use_awaitable, error));
+    }
+    if (error) co_return;
+  } else {
+    co_await asio::async_write(socket, asio::buffer(route.body.data(), send),
+                               asio::redirect_error(asio::use_awaitable, error));
+  }
   if (send < route.body.size()) {
     // Stalled: hold the connection until the client gives up.
     co_await socket.async_read_some(asio::buffer(buffer),

@@ -1,6 +1,7 @@
 // A small HTTP/1.1 server on 127.0.0.1 (a port the OS picks) for the fetcher
 // tests and benchmarks: it serves bodies from memory, counts requests, and
-// misbehaves on purpose when asked (error statuses, stalls, failing first).
+// misbehaves on purpose when asked (error statuses, stalls, failing first,
+// a body that never ends, a body that trickles).
 //
 // Threading: it runs its own io_context on its own thread; the public
 // methods are thread-safe.
@@ -26,6 +27,10 @@ class HttpTestServer {
     int fail_first = 0;
     // Waits this long before answering.
     int delay_millis = 0;
+    // Sends `body` over and over without a length, until the client goes.
+    bool endless = false;
+    // Sends the body one byte at a time, this many bytes a second (0: at once).
+    int bytes_per_second = 0;
   };
 
   HttpTestServer();

@@ -67,20 +67,18 @@ TEST(ArchiveTest, KindsByNameAndContent) {
   EXPECT_EQ(archive_kind_from_content("#!/bin/sh"), ArchiveKind::kNone);
 }
 
-TEST(ArchiveTest, EntryNamesAndLinkTargets) {
-  EXPECT_TRUE(is_safe_entry_name("app/bin/run"));
-  EXPECT_TRUE(is_safe_entry_name("./app"));
-  EXPECT_FALSE(is_safe_entry_name("../x"));
-  EXPECT_FALSE(is_safe_entry_name("a/../../x"));
-  EXPECT_FALSE(is_safe_entry_name("a/.."));
-  EXPECT_FALSE(is_safe_entry_name("/etc/passwd"));
-  EXPECT_FALSE(is_safe_entry_name(""));
-  EXPECT_FALSE(is_safe_entry_name("./"));
-  EXPECT_TRUE(is_safe_link_target("a/b/link", "../c"));
-  EXPECT_TRUE(is_safe_link_target("a/link", ".."));
-  EXPECT_FALSE(is_safe_link_target("a/link", "../.."));
-  EXPECT_FALSE(is_safe_link_target("link", "/etc"));
-  EXPECT_FALSE(is_safe_link_target("link", ""));
+TEST(ArchiveTest, EntryNames) {
+  EXPECT_EQ(normal_entry_path("app/bin/run"), "app/bin/run");
+  EXPECT_EQ(normal_entry_path("./app//bin/"), "app/bin");
+  EXPECT_EQ(normal_entry_path("../x"), "");
+  EXPECT_EQ(normal_entry_path("a/../../x"), "");
+  EXPECT_EQ(normal_entry_path("a/.."), "");
+  EXPECT_EQ(normal_entry_path("/etc/passwd"), "");
+  EXPECT_EQ(normal_entry_path(""), "");
+  EXPECT_EQ(normal_entry_path("./"), "");
+  EXPECT_TRUE(is_reserved_sandbox_name("stdout"));
+  EXPECT_TRUE(is_reserved_sandbox_name("executor.log"));
+  EXPECT_FALSE(is_reserved_sandbox_name("stdout.txt"));
 }
 
 TEST(RlimitsTest, ParsesLimits) {

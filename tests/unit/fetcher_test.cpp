@@ -1,17 +1,23 @@
 // The fetcher against a real HTTP server on loopback (tests/support) and real
 // files: every archive type, checksums, archives that try to escape the
-// sandbox, content detection behind query strings, the cache (hits,
-// eviction, concurrent fetches, damaged entries, restarts), stall timeouts,
-// retries, clear messages for 404 and refused connections, cancellation.
+// sandbox (by name, through links on disk, by hard links), size, entry and
+// time limits (bombs, endless and trickling bodies), local files only below
+// the allowed directories, content detection behind query strings, the
+// cache (hits, eviction, concurrent fetches, damaged entries, restarts),
+// stall timeouts, retries, clear messages for 404 and refused connections,
+// cancellation.
 #include <archive.h>
 #include <archive_entry.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -93,6 +99,12 @@ UriInfo uri_of(const std::string& value) {
   return uri;
 }
 
+UriInfo cached_uri(const std::string& value) {
+  UriInfo uri = uri_of(value);
+  uri.cache = true;
+  return uri;
+}
+
 class FetcherTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -103,6 +115,7 @@ class FetcherTest : public ::testing::Test {
     sandbox_ = root_ / "sandbox";
     fs::create_directories(sandbox_);
     options_.cache_dir = (root_ / "cache").string();
+    options_.allowed_dirs = {root_.string()};
     options_.retries = 0;
     options_.retry_backoff = Duration(10);
     options_.stall_timeout = Duration(2000);
@@ -194,11 +207,11 @@ TEST_F(FetcherTest, RefusesArchivesThatEscapeTheSandbox) {
       {"dotdot", {{"../escaped", "x"}}},
       {"nested-dotdot", {{"a/../../escaped", "x"}}},
       {"absolute", {{(root_ / "escaped").string(), "x"}}},
-      {"symlink-out", {{"link", "../../escaped", ArchiveItem::kSymlink}}},
-      {"symlink-absolute", {{"link", root_.string(), ArchiveItem::kSymlink}}},
       {"hardlink-out", {{"link", "../escaped", ArchiveItem::kHardlink}}},
-      {"symlink-up-and-out", {{"ok", "fine"}, {"sub/link", "../..", ArchiveItem::kSymlink}}},
+      {"hardlink-absolute", {{"link", (root_ / "escaped").string(), ArchiveItem::kHardlink}}},
+      {"hardlink-not-extracted", {{"link", "cache", ArchiveItem::kHardlink}}},
   };
+  std::ofstream(root_ / "escaped") << "outside";
   for (const auto& [name, items] : attacks) {
     SCOPED_TRACE(name);
     server_.add("/" + name + ".tar", {200, make_archive("tar", "none", items)});
@@ -206,15 +219,261 @@ TEST_F(FetcherTest, RefusesArchivesThatEscapeTheSandbox) {
     ASSERT_FALSE(fetched.is_ok());
     EXPECT_NE(fetched.message().find("refusing to extract"), std::string::npos)
         << fetched.message();
-    EXPECT_FALSE(fs::exists(root_ / "escaped"));
+    EXPECT_EQ(read_file(root_ / "escaped"), "outside");
+    EXPECT_TRUE(fs::is_empty(sandbox_)) << "nothing is left of a refused archive";
   }
-  // A link that stays inside is fine.
+  // Links that stay inside are fine.
   server_.add("/inside.tar", {200, make_archive("tar", "none",
                                                 {{"dir/file", "in"},
                                                  {"dir/link", "file", ArchiveItem::kSymlink},
                                                  {"top", "dir/file", ArchiveItem::kSymlink}})});
   ASSERT_TRUE(fetch({uri_of(server_.url("/inside.tar"))}).is_ok());
   EXPECT_EQ(read_file(sandbox_ / "top"), "in");
+}
+
+// Links on disk, however chained, never carry a write out of the sandbox:
+// a canary directory next to it stays empty.
+TEST_F(FetcherTest, WritesNothingThroughLinksOutOfTheSandbox) {
+  fs::path canary = root_ / "canary";
+  fs::create_directories(canary);
+  std::vector<std::pair<std::string, std::vector<ArchiveItem>>> attacks = {
+      {"dir-link-up", {{"up", "..", ArchiveItem::kSymlink}, {"up/canary/escaped", "through .."}}},
+      {"absolute-link",
+       {{"abs", canary.string(), ArchiveItem::kSymlink}, {"abs/escaped", "through /"}}},
+      // Each link alone stays inside when read as text; on disk a/b/up is
+      // the sandbox, so a/b/up/.. is its parent.
+      {"chain",
+       {{"a/b/up", "../..", ArchiveItem::kSymlink},
+        {"out", "a/b/up/..", ArchiveItem::kSymlink},
+        {"out/canary/escaped", "through a chain"}}},
+      {"chain-dir",
+       {{"a/b/up", "../..", ArchiveItem::kSymlink},
+        {"out", "a/b/up/../canary", ArchiveItem::kSymlink},
+        {"out/new", "", ArchiveItem::kDirectory, 0755}}},
+      {"chain-hardlink",
+       {{"a/b/up", "../..", ArchiveItem::kSymlink},
+        {"out", "a/b/up/..", ArchiveItem::kSymlink},
+        {"secret", "out/canary/secret", ArchiveItem::kHardlink}}},
+      {"chain-link-in-link",
+       {{"a/b/up", "../..", ArchiveItem::kSymlink},
+        {"out", "a/b/up/..", ArchiveItem::kSymlink},
+        {"out/canary/link", "/etc/passwd", ArchiveItem::kSymlink}}},
+  };
+  std::ofstream(canary / "secret") << "secret";
+  for (const auto& [name, items] : attacks) {
+    SCOPED_TRACE(name);
+    server_.add("/" + name + ".tar", {200, make_archive("tar", "none", items)});
+    Status fetched = fetch({uri_of(server_.url("/" + name + ".tar"))});
+    ASSERT_FALSE(fetched.is_ok());
+    EXPECT_NE(fetched.message().find("refusing to extract"), std::string::npos)
+        << fetched.message();
+    std::vector<std::string> found;
+    for (const auto& item : fs::directory_iterator(canary)) found.push_back(item.path().filename());
+    EXPECT_EQ(found, std::vector<std::string>{"secret"});
+    EXPECT_EQ(read_file(canary / "secret"), "secret");
+    EXPECT_TRUE(fs::is_empty(sandbox_)) << "nothing is left of a refused archive";
+  }
+}
+
+TEST_F(FetcherTest, ReplacesLinksInsteadOfWritingThroughThem) {
+  fs::path canary = root_ / "canary";
+  fs::create_directories(canary);
+  server_.add("/replace.tar",
+              {200, make_archive("tar", "none",
+                                 {{"a/b/up", "../..", ArchiveItem::kSymlink},
+                                  {"x", "a/b/up/../canary/target", ArchiveItem::kSymlink},
+                                  {"x", "replaced"},
+                                  {"abs", "/etc/shadow", ArchiveItem::kSymlink}})});
+  Status fetched = fetch({uri_of(server_.url("/replace.tar"))});
+  ASSERT_TRUE(fetched.is_ok()) << fetched.message();
+  EXPECT_TRUE(fs::is_empty(canary));
+  EXPECT_TRUE(fs::is_regular_file(fs::symlink_status(sandbox_ / "x")));
+  EXPECT_EQ(read_file(sandbox_ / "x"), "replaced");
+  // A link may point anywhere: it is only data.
+  EXPECT_EQ(fs::read_symlink(sandbox_ / "abs"), "/etc/shadow");
+}
+
+TEST_F(FetcherTest, ExtractsHardLinksWithinTheArchive) {
+  // Made like release tarballs: tar stores the second name of an inode as a
+  // hard link to the first.
+  fs::path tree = root_ / "tree";
+  fs::create_directories(tree / "pkg/bin");
+  std::ofstream(tree / "pkg/bin/tool") << "#!/bin/sh\necho tool\n";
+  fs::permissions(tree / "pkg/bin/tool", fs::perms(0755));
+  fs::create_hard_link(tree / "pkg/bin/tool", tree / "pkg/bin/tool-alias");
+  fs::path tarball = root_ / "pkg.tar.gz";
+  std::string command = "tar -czf '" + tarball.string() + "' -C '" + tree.string() + "' .";
+  ASSERT_EQ(std::system(command.c_str()), 0);
+  server_.add("/pkg.tar.gz", {200, read_file(tarball)});
+  Status fetched = fetch({uri_of(server_.url("/pkg.tar.gz"))});
+  ASSERT_TRUE(fetched.is_ok()) << fetched.message();
+  struct stat tool, alias;
+  ASSERT_EQ(::lstat((sandbox_ / "pkg/bin/tool").c_str(), &tool), 0);
+  ASSERT_EQ(::lstat((sandbox_ / "pkg/bin/tool-alias").c_str(), &alias), 0);
+  EXPECT_EQ(tool.st_ino, alias.st_ino) << "one file, two names";
+  EXPECT_EQ(tool.st_nlink, 2u);
+  EXPECT_EQ(read_file(sandbox_ / "pkg/bin/tool-alias"), "#!/bin/sh\necho tool\n");
+  EXPECT_EQ(tool.st_mode & 0777, 0755u);
+}
+
+// ---- Limits: size, entries, time ----
+
+TEST_F(FetcherTest, StopsArchiveBombsAtTheLimit) {
+  options_.max_size = 4 << 20;
+  std::string zeros(32 << 20, '\0');
+  server_.add("/bomb.tar.gz", {200, make_archive("tar", "gzip", {{"a", "x"}, {"zeros", zeros}})});
+  server_.add("/bomb.zip", {200, make_archive("zip", "none", {{"zeros", zeros}})});
+  server_.add("/bomb.gz", {200, make_archive("raw", "gzip", {{"zeros", zeros}})});
+  std::vector<ArchiveItem> many;  // each file alone fits
+  for (int i = 0; i < 8; ++i)
+    many.push_back({"zeros" + std::to_string(i), zeros.substr(0, 1 << 20)});
+  server_.add("/many.tar.gz", {200, make_archive("tar", "gzip", many)});
+  for (const char* name : {"bomb.tar.gz", "bomb.zip", "bomb.gz", "many.tar.gz"}) {
+    SCOPED_TRACE(name);
+    Status fetched = fetch({uri_of(server_.url(std::string("/") + name))});
+    ASSERT_FALSE(fetched.is_ok());
+    EXPECT_EQ(fetched.message(),
+              "cannot extract '" + std::string(name) + "': more than 4MB (--fetcher-max-size)");
+    EXPECT_TRUE(fs::is_empty(sandbox_)) << "what the bomb wrote is removed";
+  }
+  // The task's disk, when smaller, is the limit.
+  fetcher_ = std::make_unique<Fetcher>(options_);
+  FetchControl control;
+  control.disk_bytes = 1 << 20;
+  Status fetched =
+      fetcher_->fetch({uri_of(server_.url("/bomb.tar.gz"))}, sandbox_.string(), control);
+  EXPECT_EQ(fetched.message(), "cannot extract 'bomb.tar.gz': more than 1MB (the task's disk)");
+  // What is kept counts across the URIs of one fetch.
+  server_.add("/half", {200, std::string(600 << 10, 'h')});
+  UriInfo second = uri_of(server_.url("/half"));
+  second.output_file = "half2";
+  fetched = fetcher_->fetch({uri_of(server_.url("/half")), second}, sandbox_.string(), control);
+  EXPECT_EQ(fetched.message(),
+            "cannot fetch '" + second.value + "': more than 1MB (the task's disk)");
+  EXPECT_TRUE(fs::is_empty(sandbox_));
+}
+
+TEST_F(FetcherTest, CapsArchiveEntries) {
+  options_.max_entries = 100;
+  std::vector<ArchiveItem> many;
+  for (int i = 0; i < 300; ++i) many.push_back({"d/f" + std::to_string(i), ""});
+  server_.add("/many.tar", {200, make_archive("tar", "none", many)});
+  Status fetched = fetch({uri_of(server_.url("/many.tar"))});
+  ASSERT_FALSE(fetched.is_ok());
+  EXPECT_EQ(fetched.message(),
+            "cannot extract 'many.tar': more than 100 entries (--fetcher-max-entries)");
+  EXPECT_TRUE(fs::is_empty(sandbox_));
+}
+
+TEST_F(FetcherTest, StopsAnEndlessBodyAtTheLimit) {
+  options_.max_size = 8 << 20;
+  HttpTestServer::Route endless{200, std::string(64 << 10, 'e')};
+  endless.endless = true;
+  server_.add("/endless", endless);
+  std::string url = server_.url("/endless");
+  Status fetched = fetch({uri_of(url)});
+  ASSERT_FALSE(fetched.is_ok());
+  EXPECT_EQ(fetched.kind(), ErrorKind::kFailedPrecondition);
+  EXPECT_EQ(fetched.message(), "cannot fetch '" + url + "': more than 8MB (--fetcher-max-size)");
+  EXPECT_TRUE(fs::is_empty(sandbox_)) << "the partial download is removed";
+  // Through the cache: no partial entry is kept.
+  fetched = fetch({cached_uri(url)});
+  EXPECT_EQ(fetched.message(), "cannot fetch '" + url + "': more than 8MB (--fetcher-max-size)");
+  EXPECT_TRUE(fs::is_empty(options_.cache_dir));
+  EXPECT_EQ(fetcher_->cache_stats().entries, 0u);
+  // A body announced larger than the limit is refused without reading it.
+  server_.add("/large", {200, std::string(9 << 20, 'l')});
+  fetched = fetch({uri_of(server_.url("/large"))});
+  EXPECT_EQ(fetched.message(),
+            "cannot fetch '" + server_.url("/large") + "': more than 8MB (--fetcher-max-size)");
+  EXPECT_TRUE(fs::is_empty(sandbox_));
+}
+
+TEST_F(FetcherTest, EndsATrickleAtTheDeadline) {
+  HttpTestServer::Route trickle{200, std::string(1000, 't')};
+  trickle.bytes_per_second = 20;  // 50 s for the whole body; each byte resets the stall timer
+  server_.add("/trickle", trickle);
+  options_.timeout = Duration(1500);
+  std::string url = server_.url("/trickle");
+  Status fetched = fetch({uri_of(url)});
+  ASSERT_FALSE(fetched.is_ok());
+  EXPECT_EQ(fetched.kind(), ErrorKind::kTimeout);
+  EXPECT_EQ(fetched.message(),
+            "cannot fetch '" + url + "': fetch timed out after 1500ms (--fetcher-timeout)");
+  EXPECT_TRUE(fs::is_empty(sandbox_));
+  // Retries and their backoff end at the deadline too.
+  HttpTestServer::Route failing{200, "never"};
+  failing.fail_first = 1000;
+  server_.add("/failing", failing);
+  options_.retries = 10;
+  options_.retry_backoff = Duration(60000);
+  fetcher_.reset();
+  fetched = fetch({uri_of(server_.url("/failing"))});
+  EXPECT_EQ(fetched.message(), "cannot fetch '" + server_.url("/failing") +
+                                   "': fetch timed out after 1500ms (--fetcher-timeout)");
+  EXPECT_EQ(server_.requests("/failing"), 1);
+}
+
+TEST_F(FetcherTest, FetchesLocalFilesOnlyBelowTheAllowedDirectories) {
+  fs::path allowed = root_ / "allowed";
+  fs::create_directories(allowed / "sub");
+  std::ofstream(allowed / "sub/tool") << "tool";
+  std::ofstream(root_ / "outside") << "outside";
+  fs::create_symlink(root_ / "outside", allowed / "to-outside");
+  fs::create_symlink("/etc/shadow", allowed / "to-shadow");
+  fs::create_symlink("sub/tool", allowed / "to-tool");
+  ASSERT_EQ(::mkfifo((allowed / "fifo").c_str(), 0600), 0);
+  options_.allowed_dirs = {allowed.string() + "/"};
+  auto message_of = [&](const std::string& value) { return fetch({uri_of(value)}).message(); };
+  auto has = [](const std::string& text, const std::string& part) {
+    return text.find(part) != std::string::npos;
+  };
+  ASSERT_TRUE(fetch({uri_of("file://" + (allowed / "sub/tool").string())}).is_ok());
+  ASSERT_TRUE(fetch({uri_of((allowed / "to-tool").string())}).is_ok()) << "a link inside";
+  EXPECT_EQ(read_file(sandbox_ / "to-tool"), "tool");
+  std::string below = "is not below a directory of --fetcher-allowed-dirs";
+  EXPECT_PRED2(has, message_of("file://" + (root_ / "outside").string()), below);
+  EXPECT_PRED2(has, message_of("file:///etc/shadow"), below);
+  EXPECT_PRED2(has, message_of("file://" + (allowed / "../outside").string()), "leads out of");
+  EXPECT_PRED2(has, message_of("file://" + (allowed / "to-outside").string()), "leads out of");
+  EXPECT_PRED2(has, message_of("file://" + (allowed / "to-shadow").string()), "leads out of");
+  EXPECT_PRED2(has, message_of("file://" + (allowed / "fifo").string()),
+               "it is a FIFO; only regular files are fetched");
+  EXPECT_PRED2(has, message_of("file://" + (allowed / "sub").string()), "it is a directory");
+  options_.allowed_dirs = {"/dev"};
+  fetcher_.reset();
+  EXPECT_PRED2(has, message_of("file:///dev/zero"), "it is a device");
+  options_.allowed_dirs = {};
+  fetcher_.reset();
+  EXPECT_PRED2(has, message_of("file:///etc/shadow"),
+               "this agent fetches no local files; start it with --fetcher-allowed-dirs");
+  std::vector<std::string> left;
+  for (const auto& item : fs::directory_iterator(sandbox_)) left.push_back(item.path().filename());
+  std::sort(left.begin(), left.end());
+  EXPECT_EQ(left, (std::vector<std::string>{"to-tool", "tool"}));
+}
+
+TEST_F(FetcherTest, LocalFilesCountAgainstTheLimit) {
+  options_.max_size = 1 << 20;
+  std::ofstream(root_ / "big") << std::string(3 << 20, 'b');
+  Status fetched = fetch({uri_of("file://" + (root_ / "big").string())});
+  EXPECT_EQ(fetched.message(), "cannot fetch 'file://" + (root_ / "big").string() +
+                                   "': more than 1MB (--fetcher-max-size)");
+  EXPECT_TRUE(fs::is_empty(sandbox_));
+}
+
+TEST_F(FetcherTest, KeepsTheTaskOutputNamesForTheTask) {
+  server_.add("/logs.tar", {200, make_archive("tar", "none",
+                                              {{"stdout", "/etc/passwd", ArchiveItem::kSymlink}})});
+  Status fetched = fetch({uri_of(server_.url("/logs.tar"))});
+  EXPECT_NE(fetched.message().find("entry 'stdout' takes the name of the task's own 'stdout'"),
+            std::string::npos)
+      << fetched.message();
+  UriInfo named = uri_of(server_.url("/logs.tar"));
+  named.output_file = "executor.log";
+  named.extract = false;
+  EXPECT_EQ(fetch({named}).kind(), ErrorKind::kInvalidArgument);
+  EXPECT_TRUE(fs::is_empty(sandbox_));
 }
 
 TEST_F(FetcherTest, DetectsArchivesByContentBehindAQueryString) {
