@@ -117,8 +117,8 @@ CycleFigures run_in_process(int agents, int frameworks, bool quotas = false) {
   for (int round = 0; round < kWarmRounds + kMeasuredRounds; ++round) {
     start = Clock::now();
     for (const Held& entry : held) {
-      allocator.recover(entry.framework_id, entry.agent_id, entry.role, entry.resources,
-                        refuse_millis_of(entry.framework), now);
+      (void)allocator.recover(entry.framework_id, entry.agent_id, entry.role, entry.resources,
+                              refuse_millis_of(entry.framework), now);
     }
     double events = millis_since(start);
     now += 1000;

@@ -1,11 +1,15 @@
 // Loads a plugin shared object and checks it before use (see
 // include/clusterctl/plugin.h). RAII: the library stays loaded while any
 // PluginLibrary handle to it lives. Loading is not thread-safe with respect to
-// other dlopen users; do it at start-up.
+// other dlopen users; do it at start-up. A loaded PluginLibrary is immutable:
+// its accessors are thread-safe.
 #pragma once
 
+#include <algorithm>
+#include <cstring>
 #include <memory>
 #include <string>
+#include <type_traits>
 
 #include "clusterctl/plugin.h"
 #include "core/status.hpp"
@@ -18,18 +22,35 @@ class PluginLibrary {
   PluginLibrary(const PluginLibrary&) = delete;
   PluginLibrary& operator=(const PluginLibrary&) = delete;
 
-  // dlopen(RTLD_NOW|RTLD_LOCAL), find the entry symbol, check ABI version and
-  // kind. Errors name the file and what was wrong.
+  // dlopen(RTLD_NOW|RTLD_LOCAL), find the entry symbol, then check in order:
+  // ABI version, the descriptor's size, kind, the required descriptor fields,
+  // the function table's size and the kind's required functions. Errors name
+  // the file and what was wrong.
   static StatusOr<std::shared_ptr<PluginLibrary>> open(const std::string& path,
                                                        clusterctl_plugin_kind expected_kind);
 
-  const clusterctl_plugin_descriptor& descriptor() const { return *descriptor_; }
+  // The host's copy of the descriptor (fields beyond the plugin's struct_size
+  // read as NULL/0; fields this host does not know are not copied).
+  const clusterctl_plugin_descriptor& descriptor() const { return descriptor_; }
   const std::string& path() const { return path_; }
 
+  // The kind's function table as this host knows it: the plugin's fields
+  // that fit, zeros for those the plugin predates. Table is the kind's C
+  // struct (clusterctl_allocator_functions, ...), the one open() checked.
+  template <typename Table>
+  Table functions() const {
+    static_assert(std::is_trivially_copyable_v<Table>);
+    Table table{};
+    std::memcpy(&table, descriptor_.functions, std::min<size_t>(functions_size_, sizeof(Table)));
+    return table;
+  }
+
  private:
-  PluginLibrary(void* handle, const clusterctl_plugin_descriptor* descriptor, std::string path);
+  PluginLibrary(void* handle, const clusterctl_plugin_descriptor& descriptor,
+                uint32_t functions_size, std::string path);
   void* handle_;
-  const clusterctl_plugin_descriptor* descriptor_;
+  clusterctl_plugin_descriptor descriptor_;
+  uint32_t functions_size_;  // the plugin's function table's struct_size
   std::string path_;
 };
 

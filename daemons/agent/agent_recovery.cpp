@@ -78,7 +78,8 @@ Status AgentImpl::recover() {
     LOG(kInfo) << "recovering agent " << old.agent_id << " from " << meta_dir(options_.work_dir);
   }
   bool rebooted = !state->boot_id.empty() && state->boot_id != *boot_id;
-  CLUSTERCTL_RETURN_IF_ERROR(write_file_atomic(boot_id_path(options_.work_dir), *boot_id + "\n"));
+  CLUSTERCTL_RETURN_IF_ERROR(
+      write_file_atomic(boot_id_path(options_.work_dir), encode_boot_id(*boot_id)));
   if (!state->runs.empty()) {
     LOG(kInfo) << "recovering " << state->runs.size() << " executors with --recover "
                << options_.recover

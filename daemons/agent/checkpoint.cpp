@@ -1,5 +1,7 @@
 #include "daemons/agent/checkpoint.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
 
 #include "core/atomic_file.hpp"
@@ -25,6 +27,22 @@ StatusOr<std::optional<T>> read_optional(const std::string& path) {
 std::string trimmed(std::string text) {
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
   return text;
+}
+
+// A boot id as written before frames: hex digits and dashes (a UUID), then
+// a newline.
+bool is_boot_id_text(std::string_view bytes) {
+  if (bytes.size() < 2 || bytes.back() != '\n') return false;
+  bytes.remove_suffix(1);
+  return std::all_of(bytes.begin(), bytes.end(), [](char c) {
+    return c == '-' || std::isxdigit(static_cast<unsigned char>(c));
+  });
+}
+
+StatusOr<std::string> decode_boot_id(const std::string& bytes, const std::string& what) {
+  auto frame = unframe_file(bytes, is_boot_id_text);
+  if (!frame) return corrupt_checkpoint(what, frame.status().message());
+  return trimmed(std::string(frame->payload));
 }
 
 // write_file_atomic names its temporary files PATH.tmp.PID.
@@ -60,6 +78,28 @@ std::string describe_attributes(const Attributes& attributes) {
 
 }  // namespace
 
+Status corrupt_checkpoint(const std::string& what, const std::string& why) {
+  return Status::io_error("checkpoint " + what + " is corrupt: " + why +
+                          "; remove the agent's WORK_DIR/meta to start it as a new agent "
+                          "(its running tasks are then lost)");
+}
+
+StatusOr<std::string_view> checkpoint_payload(const std::string& bytes, const std::string& what) {
+  auto frame = unframe_file(bytes, starts_like_msgpack_map);
+  if (!frame) {
+    if (frame.status().kind() == ErrorKind::kFailedPrecondition) {
+      return Status::failed_precondition("checkpoint " + what + " " + frame.status().message() +
+                                         ": upgrade clusterctl");
+    }
+    return corrupt_checkpoint(what, frame.status().message());
+  }
+  return frame->payload;
+}
+
+std::string encode_boot_id(const std::string& boot_id) {
+  return frame_file(boot_id + "\n");
+}
+
 std::string meta_dir(const std::string& work_dir) {
   return work_dir + "/meta";
 }
@@ -89,7 +129,9 @@ StatusOr<RecoveredState> read_checkpoint(const std::string& work_dir) {
   remove_interrupted_writes(meta);
   auto boot_id = read_file(boot_id_path(work_dir));
   if (boot_id) {
-    state.boot_id = trimmed(*boot_id);
+    auto decoded = decode_boot_id(*boot_id, "'" + boot_id_path(work_dir) + "'");
+    if (!decoded) return decoded.status();
+    state.boot_id = std::move(decoded).value();
   } else if (boot_id.status().kind() != ErrorKind::kNotFound) {
     return boot_id.status();
   }

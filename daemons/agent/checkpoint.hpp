@@ -2,15 +2,18 @@
 // Every file is written whole and atomically (core/atomic_file.hpp) by the
 // CheckpointWriter; a crash leaves either the old or the new version.
 //
-//   WORK_DIR/meta/boot_id                    text: the machine's boot id when the agent ran
-//   WORK_DIR/meta/address                    text: host:port of the agent (executors reconnect
-//   there) WORK_DIR/meta/agent                      AgentCheckpoint
-//   WORK_DIR/meta/runs/CONTAINER_ID/executor ExecutorCheckpoint (only for checkpointing frameworks)
-//   WORK_DIR/meta/runs/CONTAINER_ID/updates  UpdateStreamCheckpoint: its task's status updates
+//   WORK_DIR/meta/boot_id    the machine's boot id (text) when the agent ran
+//   WORK_DIR/meta/address    text: host:port of the agent (executors reconnect there)
+//   WORK_DIR/meta/agent      AgentCheckpoint
+//   WORK_DIR/meta/runs/CONTAINER_ID/executor  ExecutorCheckpoint (checkpointing frameworks only)
+//   WORK_DIR/meta/runs/CONTAINER_ID/updates   UpdateStreamCheckpoint: its task's status updates
 //
 // One executor runs one task, so a run's directory holds both. It is removed
 // once its executor has exited and its task's terminal update was
-// acknowledged. The binary files are msgpack maps: fields may be added.
+// acknowledged. The binary files are msgpack maps (fields may be added); they
+// and boot_id are in the checksummed frame of core/file_frame.hpp, so that a
+// changed byte is refused rather than read as other contents. The address
+// file is plain text: executors read it, and the agent rewrites it at start.
 //
 // The readers block on disk: call them at start-up only. Thread-safe.
 #pragma once
@@ -22,6 +25,7 @@
 
 #include <msgpack.hpp>
 
+#include "core/file_frame.hpp"
 #include "core/messages.hpp"
 #include "core/rpc/message.hpp"
 #include "core/status.hpp"
@@ -97,18 +101,30 @@ StatusOr<std::string> read_boot_id();
 Status check_reconfiguration(const AgentCheckpoint& old, const Resources& resources,
                              const Attributes& attributes, const std::string& policy);
 
-// msgpack bytes of a checkpoint, and back (errors name `what`).
+// The error for a checkpoint file that cannot be trusted: names it, says why
+// and what to do.
+Status corrupt_checkpoint(const std::string& what, const std::string& why);
+
+// The payload of a checkpoint file after its frame and checksum were checked
+// (core/file_frame.hpp); a file written before frames (a bare msgpack map)
+// is taken as it is. Errors name `what`.
+StatusOr<std::string_view> checkpoint_payload(const std::string& bytes, const std::string& what);
+
+// The bytes of a checkpoint file (framed msgpack), and back (errors name `what`).
 template <typename T>
 std::string encode_checkpoint(const T& value) {
-  return pack_payload(value);
+  return frame_file(pack_payload(value));
 }
 template <typename T>
 StatusOr<T> decode_checkpoint(const std::string& bytes, const std::string& what) {
-  StatusOr<T> value = unpack_payload<T>(bytes);
+  StatusOr<std::string_view> payload = checkpoint_payload(bytes, what);
+  if (!payload) return payload.status();
+  StatusOr<T> value = unpack_payload<T>(std::string(*payload));
   if (value) return value;
-  return Status::io_error("checkpoint " + what + " is corrupt (" + value.status().message() +
-                          "): remove the agent's WORK_DIR/meta to start it as a new agent "
-                          "(its running tasks are then lost)");
+  return corrupt_checkpoint(what, "cannot decode it (" + value.status().message() + ")");
 }
+
+// The bytes of WORK_DIR/meta/boot_id (the id as text, framed).
+std::string encode_boot_id(const std::string& boot_id);
 
 }  // namespace clusterctl

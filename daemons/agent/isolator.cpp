@@ -1,6 +1,7 @@
 #include "daemons/agent/isolator.hpp"
 
-#include "clusterctl/isolator.h"
+#include <cstdio>
+
 #include "core/plugin/plugin_library.hpp"
 #include "core/rpc/message.hpp"
 
@@ -37,6 +38,20 @@ StatusOr<T> unpack_as(const std::string& bytes, const std::string& what) {
                           value.status().message());
 }
 
+// Runs call() (a call into the plugin); an exception escaping it is a bug in
+// the plugin that becomes an error here instead of ending the agent.
+template <typename Call>
+int guard_call(char* error, size_t error_size, Call call) {
+  try {
+    return call();
+  } catch (...) {
+    std::snprintf(error, error_size,
+                  "an exception escaped the plugin (a bug in the plugin: the plugin ABI "
+                  "forbids it)");
+    return 1;
+  }
+}
+
 Status plugin_error(const std::string& name, const char* step, const char* error) {
   std::string message = error[0] != '\0' ? error : "failed without a message";
   return Status::internal("isolator " + name + " " + step + ": " + message);
@@ -59,19 +74,25 @@ Isolator::Isolator(std::string name, std::shared_ptr<PluginLibrary> library, voi
     : name_(std::move(name)),
       library_(std::move(library)),
       instance_(instance),
-      functions_(
-          static_cast<const clusterctl_isolator_functions*>(library_->descriptor().functions)) {}
+      functions_(library_->functions<clusterctl_isolator_functions>()) {}
 
 template <typename Call>
 Status Isolator::invoke(const char* step, Call call) {
   char error[kErrorSize] = {0};
   std::lock_guard lock(mutex_);
-  if (call(error) != 0) return plugin_error(name_, step, error);
+  if (guard_call(error, kErrorSize, [&] { return call(error); }) != 0) {
+    return plugin_error(name_, step, error);
+  }
   return Status::ok();
 }
 
 Isolator::~Isolator() {
-  if (instance_ != nullptr) library_->descriptor().destroy(instance_);
+  if (instance_ == nullptr) return;
+  try {
+    library_->descriptor().destroy(instance_);
+  } catch (...) {
+    // A plugin bug; nothing left to do with the instance.
+  }
 }
 
 StatusOr<std::unique_ptr<Isolator>> Isolator::load(const std::string& entry,
@@ -87,7 +108,11 @@ StatusOr<std::unique_ptr<Isolator>> Isolator::load(const std::string& entry,
   config.name = entry;
   Payload bytes = pack_payload(config);
   char error[kErrorSize] = {0};
-  void* instance = (*library)->descriptor().create(bytes.data(), bytes.size(), error, kErrorSize);
+  void* instance = nullptr;
+  guard_call(error, kErrorSize, [&] {
+    instance = (*library)->descriptor().create(bytes.data(), bytes.size(), error, kErrorSize);
+    return 0;
+  });
   if (instance == nullptr) {
     return Status::invalid("isolator '" + entry +
                            "' failed to start: " + (error[0] != '\0' ? error : "no reason given"));
@@ -96,56 +121,60 @@ StatusOr<std::unique_ptr<Isolator>> Isolator::load(const std::string& entry,
 }
 
 StatusOr<LaunchRequirements> Isolator::prepare(const ContainerInfo& container) {
-  if (functions_->prepare == nullptr) return LaunchRequirements{};
+  if (functions_.prepare == nullptr) return LaunchRequirements{};
   PackedContainer packed(container);
   std::string out;
   CLUSTERCTL_RETURN_IF_ERROR(invoke("prepare", [&](char* error) {
-    return functions_->prepare(instance_, &packed.c, append_bytes, &out, error, kErrorSize);
+    return functions_.prepare(instance_, &packed.c, append_bytes, &out, error, kErrorSize);
   }));
   if (out.empty()) return LaunchRequirements{};
   return unpack_as<LaunchRequirements>(out, "launch requirement");
 }
 
 Status Isolator::isolate(const ContainerInfo& container, pid_t pid) {
-  if (functions_->isolate == nullptr) return Status::ok();
+  if (functions_.isolate == nullptr) return Status::ok();
   PackedContainer packed(container);
   return invoke("isolate", [&](char* error) {
-    return functions_->isolate(instance_, &packed.c, pid, error, kErrorSize);
+    return functions_.isolate(instance_, &packed.c, pid, error, kErrorSize);
   });
 }
 
 Status Isolator::update(const ContainerInfo& container) {
-  if (functions_->update == nullptr) return Status::ok();
+  if (functions_.update == nullptr) return Status::ok();
   PackedContainer packed(container);
   return invoke("update", [&](char* error) {
-    return functions_->update(instance_, &packed.c, error, kErrorSize);
+    return functions_.update(instance_, &packed.c, error, kErrorSize);
   });
 }
 
 StatusOr<UsageValues> Isolator::usage(const ContainerInfo& container) {
-  if (functions_->usage == nullptr) return UsageValues{};
+  if (functions_.usage == nullptr) return UsageValues{};
   PackedContainer packed(container);
   std::string out;
   CLUSTERCTL_RETURN_IF_ERROR(invoke("usage", [&](char* error) {
-    return functions_->usage(instance_, &packed.c, append_bytes, &out, error, kErrorSize);
+    return functions_.usage(instance_, &packed.c, append_bytes, &out, error, kErrorSize);
   }));
   if (out.empty()) return UsageValues{};
   return unpack_as<UsageValues>(out, "usage");
 }
 
 int Isolator::watch(const ContainerInfo& container) {
-  if (functions_->watch == nullptr) return -1;
+  if (functions_.watch == nullptr) return -1;
   PackedContainer packed(container);
   std::lock_guard lock(mutex_);
-  return functions_->watch(instance_, &packed.c);
+  try {
+    return functions_.watch(instance_, &packed.c);
+  } catch (...) {
+    return -1;  // a bug in the plugin: the ABI forbids exceptions
+  }
 }
 
 StatusOr<std::optional<ContainerLimitation>> Isolator::limitation(const ContainerInfo& container) {
-  if (functions_->limitation == nullptr) return std::optional<ContainerLimitation>();
+  if (functions_.limitation == nullptr) return std::optional<ContainerLimitation>();
   PackedContainer packed(container);
   std::string out;
   CLUSTERCTL_RETURN_IF_ERROR(invoke("limitation", [&](char* error) {
-    return functions_->limitation(instance_, &packed.c, append_bytes, &out, error, kErrorSize);
+    return functions_.limitation(instance_, &packed.c, append_bytes, &out, error, kErrorSize);
   }));
   if (out.empty()) return std::optional<ContainerLimitation>();
   auto limited = unpack_as<ContainerLimitation>(out, "limitation");
@@ -154,15 +183,15 @@ StatusOr<std::optional<ContainerLimitation>> Isolator::limitation(const Containe
 }
 
 Status Isolator::cleanup(const ContainerInfo& container) {
-  if (functions_->cleanup == nullptr) return Status::ok();
+  if (functions_.cleanup == nullptr) return Status::ok();
   PackedContainer packed(container);
   return invoke("cleanup", [&](char* error) {
-    return functions_->cleanup(instance_, &packed.c, error, kErrorSize);
+    return functions_.cleanup(instance_, &packed.c, error, kErrorSize);
   });
 }
 
 Status Isolator::recover(const std::vector<ContainerInfo>& containers) {
-  if (functions_->recover == nullptr) return Status::ok();
+  if (functions_.recover == nullptr) return Status::ok();
   std::vector<std::unique_ptr<PackedContainer>> packed;
   std::vector<clusterctl_container> array;
   for (const ContainerInfo& container : containers) {
@@ -170,7 +199,7 @@ Status Isolator::recover(const std::vector<ContainerInfo>& containers) {
     array.push_back(packed.back()->c);
   }
   return invoke("recover", [&](char* error) {
-    return functions_->recover(instance_, array.data(), array.size(), error, kErrorSize);
+    return functions_.recover(instance_, array.data(), array.size(), error, kErrorSize);
   });
 }
 

@@ -1,6 +1,8 @@
 // The agent's handle on one isolator plugin (include/clusterctl/isolator.h):
 // loads it from an --isolation entry, packs containers into the C structure
-// and unpacks the answers. Errors carry the plugin's own message.
+// and unpacks the answers. Errors carry the plugin's own message; an
+// exception that escapes the plugin (which the ABI forbids) is caught here and
+// becomes an error, so a buggy plugin cannot take the agent down with it.
 //
 // Thread-safety: calls into the plugin instance are serialized by a mutex,
 // so an Isolator may be used from several worker threads. Its calls block
@@ -16,10 +18,9 @@
 #include <string>
 #include <vector>
 
+#include "clusterctl/isolator.h"
 #include "core/isolator_messages.hpp"
 #include "core/status.hpp"
-
-struct clusterctl_isolator_functions;  // include/clusterctl/isolator.h
 
 namespace clusterctl {
 
@@ -56,8 +57,8 @@ class Isolator {
   std::string name_;
   std::shared_ptr<PluginLibrary> library_;
   void* instance_;
-  const ::clusterctl_isolator_functions* functions_;
-  std::mutex mutex_;  // one call into the instance at a time
+  clusterctl_isolator_functions functions_;  // the host's copy, checked by the loader
+  std::mutex mutex_;                         // one call into the instance at a time
 };
 
 // The plugin file of an --isolation entry: "cgroups/mem" becomes

@@ -1,6 +1,7 @@
 #include "daemons/master/allocator.hpp"
 
-#include "clusterctl/allocator.h"
+#include <cstdio>
+
 #include "core/plugin/plugin_library.hpp"
 #include "core/rpc/message.hpp"
 
@@ -11,6 +12,20 @@ constexpr size_t kErrorSize = 512;
 
 void append_bytes(void* context, const char* data, size_t size) {
   static_cast<std::string*>(context)->append(data, size);
+}
+
+// Runs call() (a call into the plugin); an exception escaping it is a bug in
+// the plugin that becomes an error here instead of ending the master.
+template <typename Call>
+int guard_call(char* error, size_t error_size, Call call) {
+  try {
+    return call();
+  } catch (...) {
+    std::snprintf(error, error_size,
+                  "an exception escaped the plugin (a bug in the plugin: the plugin ABI "
+                  "forbids it)");
+    return 1;
+  }
 }
 
 AllocatorEvent make_event(const char* type, int64_t now_millis) {
@@ -48,11 +63,15 @@ StatusOr<AllocatorConfig> allocator_config(const std::string& min_allocatable) {
 Allocator::Allocator(std::shared_ptr<PluginLibrary> library, void* instance)
     : library_(std::move(library)),
       instance_(instance),
-      functions_(
-          static_cast<const clusterctl_allocator_functions*>(library_->descriptor().functions)) {}
+      functions_(library_->functions<clusterctl_allocator_functions>()) {}
 
 Allocator::~Allocator() {
-  if (instance_ != nullptr) library_->descriptor().destroy(instance_);
+  if (instance_ == nullptr) return;
+  try {
+    library_->descriptor().destroy(instance_);
+  } catch (...) {
+    // A plugin bug; nothing left to do with the instance.
+  }
 }
 
 StatusOr<std::unique_ptr<Allocator>> Allocator::load(const std::string& name_or_path,
@@ -66,10 +85,15 @@ StatusOr<std::unique_ptr<Allocator>> Allocator::load(const std::string& name_or_
   }
   Payload config_bytes = pack_payload(config);
   char error[kErrorSize] = {0};
-  void* instance =
-      (*library)->descriptor().create(config_bytes.data(), config_bytes.size(), error, kErrorSize);
+  void* instance = nullptr;
+  guard_call(error, kErrorSize, [&] {
+    instance = (*library)->descriptor().create(config_bytes.data(), config_bytes.size(), error,
+                                               kErrorSize);
+    return 0;
+  });
   if (instance == nullptr) {
-    return Status::invalid("allocator '" + name_or_path + "' failed to start: " + error);
+    return Status::invalid("allocator '" + name_or_path +
+                           "' failed to start: " + (error[0] != '\0' ? error : "no reason given"));
   }
   return std::unique_ptr<Allocator>(new Allocator(*library, instance));
 }
@@ -82,7 +106,10 @@ std::string Allocator::describe_plugin() const {
 Status Allocator::send(const AllocatorEvent& event) {
   Payload bytes = pack_payload(event);
   char error[kErrorSize] = {0};
-  if (functions_->handle_event(instance_, bytes.data(), bytes.size(), error, kErrorSize) != 0) {
+  int failed = guard_call(error, kErrorSize, [&] {
+    return functions_.handle_event(instance_, bytes.data(), bytes.size(), error, kErrorSize);
+  });
+  if (failed != 0) {
     return Status::internal("allocator rejected event '" + event.type + "': " + error);
   }
   return Status::ok();
@@ -136,7 +163,11 @@ Status Allocator::recover(const std::string& framework_id, const std::string& ag
   event.role = role;
   event.resources = resources;
   event.refuse_millis = refuse_millis;
-  return send(event);
+  Status taken = send(event);
+  if (taken) return taken;
+  return Status(taken.kind(), taken.message() +
+                                  " (nothing changed in the allocator: the master and the "
+                                  "allocator disagree about what is held; please report it)");
 }
 
 Status Allocator::suppress(const std::string& framework_id, const std::vector<std::string>& roles,
@@ -180,7 +211,10 @@ Status Allocator::set_weight(const std::string& role, double weight, int64_t now
 StatusOr<std::vector<Allocation>> Allocator::allocate(int64_t now_millis) {
   std::string bytes;
   char error[kErrorSize] = {0};
-  if (functions_->allocate(instance_, now_millis, append_bytes, &bytes, error, kErrorSize) != 0) {
+  int failed = guard_call(error, kErrorSize, [&] {
+    return functions_.allocate(instance_, now_millis, append_bytes, &bytes, error, kErrorSize);
+  });
+  if (failed != 0) {
     return Status::internal(std::string("allocator failed: ") + error);
   }
   auto allocations = unpack_payload<std::vector<Allocation>>(bytes);
@@ -192,7 +226,10 @@ StatusOr<std::vector<Allocation>> Allocator::allocate(int64_t now_millis) {
 StatusOr<std::string> Allocator::state() {
   std::string bytes;
   char error[kErrorSize] = {0};
-  if (functions_->describe(instance_, append_bytes, &bytes, error, kErrorSize) != 0) {
+  int failed = guard_call(error, kErrorSize, [&] {
+    return functions_.describe(instance_, append_bytes, &bytes, error, kErrorSize);
+  });
+  if (failed != 0) {
     return Status::internal(std::string("allocator state failed: ") + error);
   }
   return bytes;

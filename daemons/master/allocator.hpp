@@ -1,6 +1,8 @@
 // The master's handle on its allocator plugin (include/clusterctl/allocator.h):
 // loads it by name or path, turns calls into msgpack events and decodes the
-// allocations. Called only from the master's event loop thread.
+// allocations. An exception that escapes the plugin (which the ABI forbids)
+// is caught here and becomes an error, so a buggy plugin cannot take the
+// master down with it. Called only from the master's event loop thread.
 #pragma once
 
 #include <cstdint>
@@ -8,10 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "clusterctl/allocator.h"
 #include "core/allocator_events.hpp"
 #include "core/status.hpp"
-
-struct clusterctl_allocator_functions;  // include/clusterctl/allocator.h
 
 namespace clusterctl {
 
@@ -46,7 +47,10 @@ class Allocator {
                        int64_t now_millis);
   Status remove_framework(const std::string& framework_id, int64_t now_millis);
   // Gives back resources the framework held in `role`; refuse_millis > 0
-  // keeps them (or less) from that framework on that agent for so long.
+  // keeps them (or less) from that framework on that agent for so long. The
+  // allocator refuses resources it cannot account for (an agent it does not
+  // know, a framework holding nothing there): the error says what, for the
+  // master to log.
   Status recover(const std::string& framework_id, const std::string& agent_id,
                  const std::string& role, const Resources& resources, int64_t refuse_millis,
                  int64_t now_millis);
@@ -72,7 +76,7 @@ class Allocator {
 
   std::shared_ptr<PluginLibrary> library_;
   void* instance_;
-  const ::clusterctl_allocator_functions* functions_;
+  clusterctl_allocator_functions functions_;  // the host's copy, checked by the loader
 };
 
 }  // namespace clusterctl

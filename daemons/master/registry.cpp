@@ -2,6 +2,7 @@
 
 #include "core/asio.hpp"
 #include "core/atomic_file.hpp"
+#include "core/file_frame.hpp"
 #include "core/log.hpp"
 #include "core/rpc/message.hpp"
 
@@ -18,20 +19,31 @@ struct Registry::Worker {
 };
 
 std::string encode_registry(const RegistryState& state) {
-  return pack_payload(state);
+  return frame_file(pack_payload(state));
 }
 
 StatusOr<RegistryState> decode_registry(const std::string& bytes, const std::string& what) {
-  auto state = unpack_payload<RegistryState>(bytes);
-  if (!state) {
-    return Status::io_error(what + " is corrupt (" + state.status().message() +
-                            "): restore it from a backup or move it away to start empty");
+  auto corrupt = [&](const std::string& why) {
+    return Status::io_error(what + " is corrupt: " + why +
+                            "; restore it from a backup or move it away to start empty");
+  };
+  // A registry written before frames existed is a bare msgpack map.
+  auto frame = unframe_file(bytes, starts_like_msgpack_map);
+  if (!frame) {
+    if (frame.status().kind() != ErrorKind::kFailedPrecondition) {
+      return corrupt(frame.status().message());
+    }
+    return Status::failed_precondition(what + " " + frame.status().message() +
+                                       ": upgrade clusterctl");
   }
+  auto state = unpack_payload<RegistryState>(std::string(frame->payload));
+  if (!state) return corrupt("cannot decode it (" + state.status().message() + ")");
   if (state->format_version > kFormatVersion) {
     return Status::failed_precondition(
         what + " has format version " + std::to_string(state->format_version) +
         "; this clusterctl reads up to " + std::to_string(kFormatVersion) + ": upgrade clusterctl");
   }
+  if (frame->legacy) LOG(kInfo) << what << " has no checksum yet: its next write adds one";
   return state;
 }
 

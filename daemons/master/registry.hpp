@@ -2,7 +2,8 @@
 // (and which of them are unreachable), frameworks, quotas, weights and
 // dynamic reservations, kept as one msgpack
 // map in WORK_DIR/registry when standalone (ZooKeeper takes this role in HA
-// mode, behind the same interface).
+// mode, behind the same interface), in the checksummed frame of
+// core/file_frame.hpp.
 //
 // An update is applied to a copy of the current state, stored atomically
 // (write, fsync, rename) on a worker thread, and only then becomes current:
@@ -61,8 +62,10 @@ class Registry {
   Registry& operator=(const Registry&) = delete;
 
   // Loads WORK_DIR/registry (an empty state if there is none yet). A file that
-  // cannot be read or decoded is an error naming it: the master must not start
-  // and overwrite what it cannot read.
+  // cannot be read or decoded, or whose checksum does not match, is an error
+  // naming it: the master must not start and overwrite what it cannot read. A
+  // file written before the frame (a bare msgpack map) still loads; the next
+  // store frames it.
   static StatusOr<std::unique_ptr<Registry>> open(boost::asio::io_context& io,
                                                   const std::string& work_dir);
 
@@ -93,7 +96,8 @@ class Registry {
   bool storing_ = false;
 };
 
-// The registry as bytes and back (exposed for tests and tools).
+// The registry as bytes (framed) and back; `what` names the file in errors
+// (exposed for tests and tools).
 std::string encode_registry(const RegistryState& state);
 StatusOr<RegistryState> decode_registry(const std::string& bytes, const std::string& what);
 

@@ -5,7 +5,10 @@
  *             (so the task sees it too);
  *   isolate:  appends "isolated PID";
  *   usage:    reports how many containers it prepared, as "example_prepared".
- * Everything else is left NULL: the agent then has nothing to call. */
+ * Everything else is left NULL: the agent then has nothing to call (an
+ * isolator's functions are all optional; create and destroy are not).
+ * Being C, it cannot throw; a C++ plugin must catch every exception in each
+ * function it exports. */
 #include <clusterctl/isolator.h>
 
 #include <stdio.h>
@@ -94,7 +97,10 @@ static int usage(void* instance, const clusterctl_container* container, clusterc
   return 0;
 }
 
-static const clusterctl_isolator_functions functions = {prepare,
+/* struct_size first: the agent refuses a table smaller than its ABI defines
+ * and ignores fields it does not know, so the ABI can grow. */
+static const clusterctl_isolator_functions functions = {sizeof(clusterctl_isolator_functions),
+                                                        prepare,
                                                         isolate,
                                                         NULL /* update */,
                                                         usage,
@@ -105,6 +111,7 @@ static const clusterctl_isolator_functions functions = {prepare,
 
 static const clusterctl_plugin_descriptor descriptor = {
     CLUSTERCTL_PLUGIN_ABI_VERSION,
+    sizeof(clusterctl_plugin_descriptor),
     CLUSTERCTL_PLUGIN_ISOLATOR,
     "example/marker",
     "1.0.0",

@@ -33,7 +33,11 @@
  *   remove_quota     {role}
  *   set_weight       {role, weight}: weight > 0 scales the role's fair share
  * Unknown event types and fields must be ignored (both may be added). An
- * event the plugin cannot apply (a malformed one) is refused with an error.
+ * event the plugin cannot apply (a malformed one) is refused with an error,
+ * and so is a recover the plugin cannot account for (an agent it does not
+ * know, or a framework that holds nothing in that role there): it changes
+ * nothing and the master logs the error, so a bookkeeping mismatch between
+ * master and allocator shows instead of leaking resources silently.
  */
 #ifndef CLUSTERCTL_ALLOCATOR_H_
 #define CLUSTERCTL_ALLOCATOR_H_
@@ -44,7 +48,10 @@
 extern "C" {
 #endif
 
+/* Every function is required (the host refuses a plugin with one NULL). */
 typedef struct clusterctl_allocator_functions {
+  /* sizeof(clusterctl_allocator_functions) as the plugin was built. */
+  uint32_t struct_size;
   /* Applies one event. 0 on success. */
   int (*handle_event)(void* instance, const char* event, size_t event_size, char* error,
                       size_t error_size);

@@ -56,6 +56,8 @@ typedef struct clusterctl_container {
 } clusterctl_container;
 
 typedef struct clusterctl_isolator_functions {
+  /* sizeof(clusterctl_isolator_functions) as the plugin was built. */
+  uint32_t struct_size;
   /* May write a msgpack map of what the executor must be launched with:
    *   {"namespaces": ["pid"], "environment": {"KEY": "VALUE"}}
    * ("pid" runs the executor as pid 1 of a new pid namespace with its own

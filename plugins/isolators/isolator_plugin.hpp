@@ -2,7 +2,7 @@
 // IsolatorPlugin, turned into the C descriptor of include/clusterctl/isolator.h
 // by CLUSTERCTL_ISOLATOR_PLUGIN. The adapter decodes the msgpack arguments,
 // turns Status errors into the error buffer and keeps every exception inside
-// the plugin.
+// the plugin (plugins/abi_guard.hpp).
 //
 // Threading: the agent calls an instance from one thread at a time (never its
 // event loop), so implementations need no locks.
@@ -10,9 +10,7 @@
 
 #include <sys/types.h>
 
-#include <algorithm>
-#include <cstring>
-#include <exception>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,6 +18,7 @@
 #include "clusterctl/isolator.h"
 #include "core/isolator_messages.hpp"
 #include "core/status.hpp"
+#include "plugins/abi_guard.hpp"
 
 namespace clusterctl {
 
@@ -42,12 +41,7 @@ class IsolatorPlugin {
 
 namespace isolator_adapter {
 
-inline void set_error(char* error, size_t error_size, const std::string& message) {
-  if (error == nullptr || error_size == 0) return;
-  size_t size = std::min(message.size(), error_size - 1);
-  std::memcpy(error, message.data(), size);
-  error[size] = '\0';
-}
+inline constexpr const char* kWhat = "the isolator";
 
 inline ContainerInfo decode(const clusterctl_container* container) {
   msgpack::object_handle handle = msgpack::unpack(container->info, container->info_size);
@@ -63,37 +57,20 @@ void write_packed(const T& value, clusterctl_write_fn write, void* context) {
   write(context, buffer.data(), buffer.size());
 }
 
-// Runs `body` (returning Status), mapping errors and exceptions to 1 + message.
-template <typename Body>
-int guarded(char* error, size_t error_size, Body body) {
-  try {
-    Status status = body();
-    if (status) return 0;
-    set_error(error, error_size, status.message());
-  } catch (const std::exception& e) {
-    set_error(error, error_size, std::string("isolator failed: ") + e.what());
-  } catch (...) {
-    set_error(error, error_size, "isolator failed with an unknown exception");
-  }
-  return 1;
-}
-
 template <typename Plugin>
-void* create(const char* config, size_t config_size, char* error, size_t error_size) {
-  try {
-    IsolatorConfig parsed;
-    msgpack::object_handle handle = msgpack::unpack(config, config_size);
-    handle.get().convert(parsed);
-    StatusOr<IsolatorPlugin*> made = Plugin::create(parsed);
-    if (made) return *made;
-    set_error(error, error_size, made.status().message());
-  } catch (const std::exception& e) {
-    set_error(error, error_size, std::string("bad isolator config: ") + e.what());
-  }
-  return nullptr;
+void* create(const char* config, size_t config_size, char* error, size_t error_size) noexcept {
+  return plugin_abi::guarded_create(
+      kWhat, error, error_size, [&]() -> StatusOr<std::unique_ptr<IsolatorPlugin>> {
+        IsolatorConfig parsed;
+        msgpack::object_handle handle = msgpack::unpack(config, config_size);
+        handle.get().convert(parsed);
+        StatusOr<IsolatorPlugin*> made = Plugin::create(parsed);
+        if (!made) return made.status();
+        return std::unique_ptr<IsolatorPlugin>(*made);
+      });
 }
 
-inline void destroy(void* instance) {
+inline void destroy(void* instance) noexcept {
   delete static_cast<IsolatorPlugin*>(instance);
 }
 
@@ -102,8 +79,8 @@ inline IsolatorPlugin& self(void* instance) {
 }
 
 inline int prepare(void* instance, const clusterctl_container* container, clusterctl_write_fn write,
-                   void* context, char* error, size_t error_size) {
-  return guarded(error, error_size, [&]() -> Status {
+                   void* context, char* error, size_t error_size) noexcept {
+  return plugin_abi::guarded(kWhat, error, error_size, [&]() -> Status {
     StatusOr<LaunchRequirements> launch = self(instance).prepare(decode(container));
     if (!launch) return launch.status();
     write_packed(*launch, write, context);
@@ -112,20 +89,21 @@ inline int prepare(void* instance, const clusterctl_container* container, cluste
 }
 
 inline int isolate(void* instance, const clusterctl_container* container, int32_t pid, char* error,
-                   size_t error_size) {
-  return guarded(error, error_size, [&] {
+                   size_t error_size) noexcept {
+  return plugin_abi::guarded(kWhat, error, error_size, [&] {
     return self(instance).isolate(decode(container), static_cast<pid_t>(pid));
   });
 }
 
 inline int update(void* instance, const clusterctl_container* container, char* error,
-                  size_t error_size) {
-  return guarded(error, error_size, [&] { return self(instance).update(decode(container)); });
+                  size_t error_size) noexcept {
+  return plugin_abi::guarded(kWhat, error, error_size,
+                             [&] { return self(instance).update(decode(container)); });
 }
 
 inline int usage(void* instance, const clusterctl_container* container, clusterctl_write_fn write,
-                 void* context, char* error, size_t error_size) {
-  return guarded(error, error_size, [&]() -> Status {
+                 void* context, char* error, size_t error_size) noexcept {
+  return plugin_abi::guarded(kWhat, error, error_size, [&]() -> Status {
     StatusOr<UsageValues> values = self(instance).usage(decode(container));
     if (!values) return values.status();
     write_packed(*values, write, context);
@@ -133,7 +111,7 @@ inline int usage(void* instance, const clusterctl_container* container, clusterc
   });
 }
 
-inline int watch(void* instance, const clusterctl_container* container) {
+inline int watch(void* instance, const clusterctl_container* container) noexcept {
   try {
     return self(instance).watch(decode(container));
   } catch (...) {
@@ -142,8 +120,9 @@ inline int watch(void* instance, const clusterctl_container* container) {
 }
 
 inline int limitation(void* instance, const clusterctl_container* container,
-                      clusterctl_write_fn write, void* context, char* error, size_t error_size) {
-  return guarded(error, error_size, [&]() -> Status {
+                      clusterctl_write_fn write, void* context, char* error,
+                      size_t error_size) noexcept {
+  return plugin_abi::guarded(kWhat, error, error_size, [&]() -> Status {
     auto limited = self(instance).limitation(decode(container));
     if (!limited) return limited.status();
     if (limited->has_value()) write_packed(**limited, write, context);
@@ -152,21 +131,29 @@ inline int limitation(void* instance, const clusterctl_container* container,
 }
 
 inline int cleanup(void* instance, const clusterctl_container* container, char* error,
-                   size_t error_size) {
-  return guarded(error, error_size, [&] { return self(instance).cleanup(decode(container)); });
+                   size_t error_size) noexcept {
+  return plugin_abi::guarded(kWhat, error, error_size,
+                             [&] { return self(instance).cleanup(decode(container)); });
 }
 
 inline int recover(void* instance, const clusterctl_container* containers, size_t count,
-                   char* error, size_t error_size) {
-  return guarded(error, error_size, [&] {
+                   char* error, size_t error_size) noexcept {
+  return plugin_abi::guarded(kWhat, error, error_size, [&] {
     std::vector<ContainerInfo> decoded;
     for (size_t i = 0; i < count; ++i) decoded.push_back(decode(&containers[i]));
     return self(instance).recover(decoded);
   });
 }
 
-inline constexpr clusterctl_isolator_functions kFunctions = {prepare, isolate,    update,  usage,
-                                                             watch,   limitation, cleanup, recover};
+inline constexpr clusterctl_isolator_functions kFunctions = {sizeof(clusterctl_isolator_functions),
+                                                             prepare,
+                                                             isolate,
+                                                             update,
+                                                             usage,
+                                                             watch,
+                                                             limitation,
+                                                             cleanup,
+                                                             recover};
 
 }  // namespace isolator_adapter
 }  // namespace clusterctl
@@ -178,6 +165,7 @@ inline constexpr clusterctl_isolator_functions kFunctions = {prepare, isolate,  
       void) {                                                                                      \
     static const clusterctl_plugin_descriptor descriptor = {                                       \
         CLUSTERCTL_PLUGIN_ABI_VERSION,                                                             \
+        sizeof(clusterctl_plugin_descriptor),                                                      \
         CLUSTERCTL_PLUGIN_ISOLATOR,                                                                \
         plugin_name,                                                                               \
         CLUSTERCTL_VERSION,                                                                        \

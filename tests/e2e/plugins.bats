@@ -45,3 +45,27 @@ teardown() { teardown_work_dir; }
   run "$CLUSTERCTL_BIN" execute --name by-name --command 'test "$EXAMPLE_ISOLATOR" = on'
   [ "$status" -eq 0 ]
 }
+
+@test "a master refuses at start an allocator plugin with a NULL required function, naming it" {
+  local plugin="$BUILD_DIR/test_plugins/test_bad_plugin_null_function.so"
+  [ -f "$plugin" ]
+  run "$CLUSTERCTL_BIN" master --listen 127.0.0.1:0 --work-dir "$TEST_DIR/master" --allocator "$plugin"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"$plugin: required function 'allocate' is NULL (an allocator plugin must provide it)"* ]]
+  [ ! -e "$TEST_DIR/master/master.address" ]
+}
+
+@test "an allocator plugin that lets exceptions escape gets errors logged, and the master stays up" {
+  local plugin="$BUILD_DIR/test_plugins/test_bad_plugin_escaping.so"
+  [ -f "$plugin" ]
+  start_master --allocator "$plugin"
+  start_agent agent --resources 'cpus:1;mem:256'
+  wait_for "the agent in the master" 10 "$CLUSTERCTL_BIN" agents --json
+  wait_for "the escaped exception logged" 10 \
+    grep -q "allocator rejected event 'add_agent': an exception escaped the plugin" "$TEST_DIR/master.log"
+  process_running "$MASTER_PID"
+  curl -sf -m 5 "http://$MASTER/health" >/dev/null
+  run "$CLUSTERCTL_BIN" agents --json
+  [ "$status" -eq 0 ]
+  [[ "$output" == *'"agents"'* ]]
+}

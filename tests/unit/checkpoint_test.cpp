@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iterator>
 
 #include "core/asio.hpp"
 #include "core/atomic_file.hpp"
@@ -51,7 +52,7 @@ TEST_F(CheckpointTest, NothingCheckpointedIsAnEmptyState) {
 }
 
 TEST_F(CheckpointTest, ReadsBackWhatWasWrittenAndDropsInterruptedWrites) {
-  write(boot_id_path(work_dir_), "1234-abcd\n");
+  write(boot_id_path(work_dir_), encode_boot_id("1234-abcd"));
   AgentCheckpoint agent{"agent-1", *Resources::parse("cpus:2;mem:64"), {{"rack", "r1"}}};
   write(agent_checkpoint_path(work_dir_), encode_checkpoint(agent));
   ExecutorCheckpoint executor;
@@ -90,6 +91,87 @@ TEST_F(CheckpointTest, ACorruptFileStopsTheAgentWithAMessageNamingIt) {
   ASSERT_FALSE(state.is_ok());
   EXPECT_NE(state.status().message().find(agent_checkpoint_path(work_dir_)), std::string::npos);
   EXPECT_NE(state.status().message().find("remove"), std::string::npos);
+}
+
+std::string read_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+void overwrite(const std::string& path, const std::string& bytes) {
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+}
+
+// Every file of a checkpoint: one changed byte anywhere in any of them stops
+// the agent with a message naming the file; none loads other contents.
+TEST_F(CheckpointTest, EveryChangedByteIsRefusedNeverLoaded) {
+  write(boot_id_path(work_dir_), encode_boot_id("3f1c2a9e-5b7d-4c8e-9a0b-1c2d3e4f5a6b"));
+  AgentCheckpoint agent{"agent-1", *Resources::parse("cpus:2;mem:64"), {{"rack", "r1"}}};
+  write(agent_checkpoint_path(work_dir_), encode_checkpoint(agent));
+  ExecutorCheckpoint executor;
+  executor.container_id = "container-1";
+  executor.task.task_id = "t1";
+  executor.pid = 42;
+  write(executor_checkpoint_path(work_dir_, "container-1"), encode_checkpoint(executor));
+  UpdateStreamCheckpoint updates;
+  updates.task_id = "t1";
+  updates.latest_state = "RUNNING";
+  write(updates_checkpoint_path(work_dir_, "container-1"), encode_checkpoint(updates));
+  ASSERT_TRUE(read_checkpoint(work_dir_).is_ok());
+
+  for (const std::string& path : {boot_id_path(work_dir_), agent_checkpoint_path(work_dir_),
+                                  executor_checkpoint_path(work_dir_, "container-1"),
+                                  updates_checkpoint_path(work_dir_, "container-1")}) {
+    const std::string good = read_bytes(path);
+    for (size_t at = 0; at < good.size(); ++at) {
+      for (unsigned char mask : {0x01, 0x80, 0xFF}) {
+        std::string changed = good;
+        changed[at] = static_cast<char>(changed[at] ^ mask);
+        overwrite(path, changed);
+        auto state = read_checkpoint(work_dir_);
+        ASSERT_FALSE(state.is_ok()) << path << ": byte " << at << " ^ " << int(mask) << " loaded";
+        const std::string& message = state.status().message();
+        EXPECT_EQ(message.rfind("checkpoint '" + path + "' is corrupt: ", 0), 0u) << message;
+        EXPECT_TRUE(
+            message.ends_with("; remove the agent's WORK_DIR/meta to start it as a new "
+                              "agent (its running tasks are then lost)"))
+            << message;
+      }
+    }
+    overwrite(path, good);
+  }
+  std::string agent_bytes = read_bytes(agent_checkpoint_path(work_dir_));
+  agent_bytes.back() ^= 0x01;
+  overwrite(agent_checkpoint_path(work_dir_), agent_bytes);
+  EXPECT_EQ(read_checkpoint(work_dir_).status().message(),
+            "checkpoint '" + agent_checkpoint_path(work_dir_) +
+                "' is corrupt: checksum mismatch; remove the agent's WORK_DIR/meta to start it "
+                "as a new agent (its running tasks are then lost)");
+}
+
+// Files written before the frame existed (bare msgpack, a boot id as text)
+// still read.
+TEST_F(CheckpointTest, FilesWithoutAChecksumStillLoad) {
+  write(boot_id_path(work_dir_), "3f1c2a9e-5b7d-4c8e-9a0b-1c2d3e4f5a6b\n");
+  AgentCheckpoint agent{"agent-1", *Resources::parse("cpus:2;mem:64"), {}};
+  write(agent_checkpoint_path(work_dir_), pack_payload(agent));
+  ExecutorCheckpoint executor;
+  executor.container_id = "container-1";
+  executor.pid = 42;
+  write(executor_checkpoint_path(work_dir_, "container-1"), pack_payload(executor));
+  UpdateStreamCheckpoint updates;
+  updates.latest_state = "RUNNING";
+  write(updates_checkpoint_path(work_dir_, "container-1"), pack_payload(updates));
+  auto state = read_checkpoint(work_dir_);
+  ASSERT_TRUE(state.is_ok()) << state.status().message();
+  EXPECT_EQ(state->boot_id, "3f1c2a9e-5b7d-4c8e-9a0b-1c2d3e4f5a6b");
+  EXPECT_EQ(state->agent->agent_id, "agent-1");
+  ASSERT_EQ(state->runs.size(), 1u);
+  EXPECT_EQ(state->runs[0].executor.pid, 42);
+  EXPECT_EQ(state->runs[0].updates->latest_state, "RUNNING");
+  // A boot id file that is neither framed nor a boot id is refused.
+  write(boot_id_path(work_dir_), "not a boot id");
+  EXPECT_FALSE(read_checkpoint(work_dir_).is_ok());
 }
 
 TEST_F(CheckpointTest, ThisMachineHasABootId) {

@@ -45,8 +45,9 @@ class DrfAllocatorTest : public ::testing::Test {
 
   // Declines (or returns) an offer.
   void decline(const Offered& offer, int64_t refuse_millis, int64_t now = 0) {
-    allocator_.recover(offer.framework, offer.agent, offer.role, offer.resources, refuse_millis,
-                       now);
+    Status taken = allocator_.recover(offer.framework, offer.agent, offer.role, offer.resources,
+                                      refuse_millis, now);
+    EXPECT_TRUE(taken.is_ok()) << taken.message();
   }
 
   static double cpus_of(const std::vector<Offered>& offers, const std::string& framework) {
@@ -84,9 +85,9 @@ TEST_F(DrfAllocatorTest, DeclineFiltersExpireAndAreLiftedByMore) {
   EXPECT_TRUE(cycle(4999).empty());
   ASSERT_EQ(cycle(5000).size(), 1u) << "the filter expired";
   // A filter hides offers no larger than what was declined: once more is free, it shows.
-  allocator_.recover("f1", "a1", "*", res("cpus:2;mem:2048"), 60000, 6000);
+  EXPECT_TRUE(allocator_.recover("f1", "a1", "*", res("cpus:2;mem:2048"), 60000, 6000).is_ok());
   EXPECT_TRUE(cycle(7000).empty());
-  allocator_.recover("f1", "a1", "*", res("cpus:2;mem:2048"), 0, 7000);
+  EXPECT_TRUE(allocator_.recover("f1", "a1", "*", res("cpus:2;mem:2048"), 0, 7000).is_ok());
   auto larger = cycle(8000);
   ASSERT_EQ(larger.size(), 1u);
   EXPECT_EQ(larger[0].resources, res("cpus:4;mem:4096"));
@@ -254,7 +255,7 @@ TEST_F(DrfAllocatorTest, RemovedAgentsAndFrameworksGiveBackTheirShares) {
   EXPECT_EQ(r->frameworks, std::vector<std::string>{"f1"});
   allocator_.remove_framework("f1");
   EXPECT_EQ(allocator_.framework_count(), 1u) << "kept while it holds resources";
-  allocator_.recover("f1", "a2", "r", res("cpus:4;mem:4096"), 0, 0);
+  EXPECT_TRUE(allocator_.recover("f1", "a2", "r", res("cpus:4;mem:4096"), 0, 0).is_ok());
   EXPECT_EQ(allocator_.framework_count(), 0u);
 }
 
@@ -292,7 +293,10 @@ double converged_share(double weight_a, double weight_b) {
     std::vector<Task> still;
     for (const Task& task : running) {
       if (random() % 10 == 0) {
-        allocator.recover(task.framework, task.agent, task.role, task.resources, 0, round * 1000);
+        EXPECT_TRUE(
+            allocator
+                .recover(task.framework, task.agent, task.role, task.resources, 0, round * 1000)
+                .is_ok());
       } else {
         still.push_back(task);
       }

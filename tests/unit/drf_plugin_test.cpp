@@ -76,6 +76,47 @@ TEST(DrfPlugin, QuotasRecoverAndUpdatesCrossTheAbi) {
   EXPECT_EQ((*second)[0].resources, res("cpus:2;cpus(ops):2;mem:4096"));
 }
 
+bool has_role(Allocator& allocator, const std::string& name) {
+  auto roles = allocator.roles();
+  EXPECT_TRUE(roles.is_ok()) << roles.status().message();
+  for (const AllocatorRoleState& role : *roles) {
+    if (role.role == name) return true;
+  }
+  return false;
+}
+
+// Giving back what the allocator cannot account for is an error that changes
+// nothing (and that the master logs), never a silent leak or a new client.
+TEST(DrfPlugin, RecoverOfWhatItDoesNotKnowIsAnErrorThatChangesNothing) {
+  auto allocator = load_drf();
+  ASSERT_TRUE(allocator);
+  Resources all = res("cpus:4;mem:4096");
+  ASSERT_TRUE(allocator->add_agent("a1", all, {}, 0).is_ok());
+  ASSERT_TRUE(allocator->add_framework("f1", {"*"}, 0).is_ok());
+  ASSERT_EQ(allocator->allocate(0)->size(), 1u);
+  auto refused = [&](const std::string& framework, const std::string& agent,
+                     const std::string& role, const std::string& why) {
+    Status status = allocator->recover(framework, agent, role, all, 0, 0);
+    EXPECT_EQ(status.message(), "allocator rejected event 'recover': cannot take back " +
+                                    all.to_string() + " from framework " + framework + " in role " +
+                                    role + " on agent " + agent + ": " + why +
+                                    " (nothing changed in the allocator: the master and the "
+                                    "allocator disagree about what is held; please report it)");
+  };
+  refused("f1", "a9", "*", "the allocator does not know that agent");
+  refused("f9", "a1", "*", "the allocator does not know that framework");
+  refused("f1", "a1", "ops", "the framework holds nothing in that role");
+  EXPECT_FALSE(has_role(*allocator, "ops")) << "a recover must not create a role or client";
+  // Nothing was given back: a1 is still wholly f1's.
+  EXPECT_TRUE(allocator->allocate(1)->empty());
+  ASSERT_TRUE(allocator->add_framework("f2", {"*"}, 0).is_ok());
+  EXPECT_TRUE(allocator->allocate(2)->empty());
+  // The right recover works once; a second one is refused.
+  ASSERT_TRUE(allocator->recover("f1", "a1", "*", all, 0, 0).is_ok());
+  refused("f1", "a1", "*", "the framework holds nothing in that role there");
+  EXPECT_EQ(allocator->allocate(3)->size(), 1u);
+}
+
 TEST(DrfPlugin, RefusesBadEventsAndIgnoresUnknownOnes) {
   auto allocator = load_drf();
   ASSERT_TRUE(allocator);

@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <optional>
 
 #include "core/asio.hpp"
@@ -111,6 +112,78 @@ TEST_F(RegistryTest, ACorruptFileIsRefusedWithItsName) {
   ASSERT_FALSE(registry.is_ok());
   EXPECT_NE(registry.status().message().find(dir_ + "/registry"), std::string::npos);
   EXPECT_NE(registry.status().message().find("corrupt"), std::string::npos);
+}
+
+std::string read_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+RegistryState sample_state() {
+  RegistryState state;
+  state.agents["agent-1"].id = "agent-1";
+  state.agents["agent-1"].address = "127.0.0.1:5051";
+  state.weights["analytics"] = 3;
+  state.quotas["analytics"] = {"analytics", *Resources::parse("cpus:4"), {}};
+  state.unreachable["agent-1"] = 1700000000.5;
+  return state;
+}
+
+// One flipped bit or byte anywhere must never load other contents.
+TEST_F(RegistryTest, EveryChangedByteIsRefusedNeverLoaded) {
+  std::string bytes = encode_registry(sample_state());
+  const std::string what = "registry '/x/registry'";
+  for (size_t at = 0; at < bytes.size(); ++at) {
+    for (unsigned char mask : {0x01, 0x80, 0xFF}) {
+      std::string changed = bytes;
+      changed[at] = static_cast<char>(changed[at] ^ mask);
+      auto state = decode_registry(changed, what);
+      ASSERT_FALSE(state.is_ok()) << "byte " << at << " ^ " << int(mask) << " loaded";
+      const std::string& message = state.status().message();
+      EXPECT_EQ(message.rfind(what + " is corrupt: ", 0), 0u) << message;
+      EXPECT_TRUE(message.ends_with("; restore it from a backup or move it away to start empty"))
+          << message;
+    }
+  }
+}
+
+TEST_F(RegistryTest, AFlippedByteStopsTheMasterAndLeavesTheFileAlone) {
+  auto registry = open();
+  ASSERT_TRUE(update(*registry, [](RegistryState& state) {
+                state = sample_state();
+                return Status::ok();
+              }).is_ok());
+  registry.reset();
+  std::string path = dir_ + "/registry";
+  std::string bytes = read_bytes(path);
+  bytes[bytes.size() / 2] ^= 0x04;
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+  auto refused = Registry::open(io_, dir_);
+  ASSERT_FALSE(refused.is_ok());
+  EXPECT_EQ(refused.status().message(),
+            "registry '" + path +
+                "' is corrupt: checksum mismatch; restore it from a backup or move it away to "
+                "start empty");
+  EXPECT_EQ(read_bytes(path), bytes);
+}
+
+TEST_F(RegistryTest, AFileWithoutAChecksumLoadsAndTheNextStoreAddsOne) {
+  std::string bare = pack_payload(sample_state());
+  std::ofstream(dir_ + "/registry", std::ios::binary) << bare;
+  auto registry = open();
+  ASSERT_NE(registry, nullptr);
+  EXPECT_EQ(registry->state().weights.at("analytics"), 3);
+  ASSERT_TRUE(update(*registry, [](RegistryState& state) {
+                state.weights["batch"] = 2;
+                return Status::ok();
+              }).is_ok());
+  registry.reset();
+  std::string stored = read_bytes(dir_ + "/registry");
+  EXPECT_EQ(stored.substr(0, 4), std::string("\xC1\xC1"
+                                             "cf"));
+  auto reopened = open();
+  EXPECT_EQ(reopened->state().weights.at("batch"), 2);
+  EXPECT_EQ(reopened->state().unreachable.at("agent-1"), 1700000000.5);
 }
 
 // The registry as stored before unreachable agents were kept in it.

@@ -287,32 +287,45 @@ void DrfAllocator::revive(const std::string& framework_id, const std::vector<std
 
 // ---- Recovery and filters ----
 
-void DrfAllocator::recover(const std::string& framework_id, const std::string& agent_id,
-                           const std::string& role, const Resources& resources,
-                           int64_t refuse_millis, int64_t now_millis) {
+Status DrfAllocator::recover(const std::string& framework_id, const std::string& agent_id,
+                             const std::string& role, const Resources& resources,
+                             int64_t refuse_millis, int64_t now_millis) {
+  const std::string& role_name = role.empty() ? "*" : role;
+  auto refuse = [&](const std::string& why) {
+    return Status::not_found("cannot take back " + resources.to_string() + " from framework " +
+                             framework_id + " in role " + role_name + " on agent " + agent_id +
+                             ": " + why);
+  };
   auto agent_found = agent_ids_.find(agent_id);
-  if (agent_found == agent_ids_.end()) return;
+  if (agent_found == agent_ids_.end()) return refuse("the allocator does not know that agent");
+  auto framework = framework_ids_.find(framework_id);
+  if (framework == framework_ids_.end()) {
+    return refuse("the allocator does not know that framework");
+  }
+  std::optional<RoleId> role_found = sorter_.find_role(role_name);
+  std::optional<ClientId> client;
+  if (role_found) client = find_client(framework->second, *role_found);
+  if (!client) return refuse("the framework holds nothing in that role");
   uint32_t index = agent_found->second;
   Agent& agent = agents_[index];
   Bundle back = to_bundle(resources);
+  bool holds = std::any_of(agent.holdings.begin(), agent.holdings.end(),
+                           [&](const Holding& h) { return h.client == *client; });
+  if (!holds && !back.quantities().empty()) {
+    return refuse("the framework holds nothing in that role there");
+  }
   Bundle held = agent.total;
   held -= agent.available;
   back.limit_to(held);  // never more than is out
   agent.available += back;
   free_unreserved_ += back.quantities_of(unreserved_);
-  auto framework = framework_ids_.find(framework_id);
-  std::optional<ClientId> client;
-  if (framework != framework_ids_.end()) {
-    client = find_client(framework->second, role_id(role.empty() ? "*" : role));
+  release(agent, *client, back.quantities());
+  if (refuse_millis > 0 && clients_[*client].subscribed) {
+    add_filter(agent, *client, back, now_millis + refuse_millis, now_millis);
   }
-  if (client) {
-    release(agent, *client, back.quantities());
-    if (refuse_millis > 0 && clients_[*client].subscribed) {
-      add_filter(agent, *client, back, now_millis + refuse_millis, now_millis);
-    }
-    forget_if_unused(*client);
-  }
+  forget_if_unused(*client);
   mark_candidate(index);
+  return Status::ok();
 }
 
 void DrfAllocator::add_filter(Agent& agent, ClientId client, const Bundle& declined, int64_t until,

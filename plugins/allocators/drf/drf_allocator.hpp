@@ -98,10 +98,13 @@ class DrfAllocator {
   void remove_framework(const std::string& framework_id);
   // Gives back resources held by the framework in `role` on the agent. With
   // refuse_millis > 0 the framework is not offered them (or less) there again
-  // for so long, unless it revives.
-  void recover(const std::string& framework_id, const std::string& agent_id,
-               const std::string& role, const Resources& resources, int64_t refuse_millis,
-               int64_t now_millis);
+  // for so long, unless it revives. An agent or framework the allocator does
+  // not know, or a framework that holds nothing in that role there, is an
+  // error (not_found) that changes nothing: a bookkeeping mismatch with the
+  // master must show, not leak resources.
+  Status recover(const std::string& framework_id, const std::string& agent_id,
+                 const std::string& role, const Resources& resources, int64_t refuse_millis,
+                 int64_t now_millis);
   // No offers in these roles (empty: all of the framework's roles) until revived.
   void suppress(const std::string& framework_id, const std::vector<std::string>& roles);
   // Ends suppression and drops decline filters in these roles (empty: all).

@@ -1,34 +1,29 @@
 // allocator_drf.so: the DRF allocator (drf_allocator.hpp) behind the plugin
-// ABI of include/clusterctl/allocator.h. Events arrive as msgpack maps; a
-// cycle's grants are packed straight from the allocator's compact form.
-#include <stdexcept>
-
-#include "clusterctl/allocator.h"
-#include "core/allocator_events.hpp"
-#include "plugins/allocators/abi_guard.hpp"
+// ABI of include/clusterctl/allocator.h, through the shared C glue of
+// allocator_plugin.hpp. A cycle's grants are packed straight from the
+// allocator's compact form.
+#include "plugins/allocators/allocator_plugin.hpp"
 #include "plugins/allocators/drf/drf_allocator.hpp"
 
 namespace clusterctl::drf {
 namespace {
 
-using Packer = msgpack::packer<msgpack::sbuffer>;
+using Packer = AllocatorPlugin::Packer;
 
-void check_roles(const std::vector<std::string>& roles) {
-  for (const std::string& role : roles) {
-    Status valid = validate_role(role);
-    if (!valid) throw std::invalid_argument(valid.message());
-  }
+Status check_roles(const std::vector<std::string>& roles) {
+  for (const std::string& role : roles) CLUSTERCTL_RETURN_IF_ERROR(validate_role(role));
+  return Status::ok();
 }
 
-void handle(DrfAllocator& allocator, const AllocatorEvent& event) {
+Status handle(DrfAllocator& allocator, const AllocatorEvent& event) {
   const std::string& type = event.type;
   std::string role = event.role.empty() ? "*" : event.role;
-  check_roles(event.roles);
-  check_roles(event.suppressed_roles);
-  check_roles({role});
+  CLUSTERCTL_RETURN_IF_ERROR(check_roles(event.roles));
+  CLUSTERCTL_RETURN_IF_ERROR(check_roles(event.suppressed_roles));
+  CLUSTERCTL_RETURN_IF_ERROR(check_roles({role}));
   std::vector<HeldResources> held;
   for (const FrameworkAllocation& entry : event.allocated) {
-    check_roles({entry.role});
+    CLUSTERCTL_RETURN_IF_ERROR(check_roles({entry.role}));
     held.push_back({entry.framework_id, entry.role, entry.resources});
   }
   if (type == "add_agent") {
@@ -44,8 +39,8 @@ void handle(DrfAllocator& allocator, const AllocatorEvent& event) {
   } else if (type == "remove_framework") {
     allocator.remove_framework(event.framework_id);
   } else if (type == "recover") {
-    allocator.recover(event.framework_id, event.agent_id, role, event.resources,
-                      event.refuse_millis, event.now_millis);
+    return allocator.recover(event.framework_id, event.agent_id, role, event.resources,
+                             event.refuse_millis, event.now_millis);
   } else if (type == "suppress") {
     allocator.suppress(event.framework_id, event.roles);
   } else if (type == "revive") {
@@ -55,10 +50,11 @@ void handle(DrfAllocator& allocator, const AllocatorEvent& event) {
   } else if (type == "remove_quota") {
     allocator.remove_quota(role);
   } else if (type == "set_weight") {
-    if (!(event.weight > 0)) throw std::invalid_argument("a weight must be positive");
+    if (!(event.weight > 0)) return Status::invalid("a weight must be positive");
     allocator.set_weight(role, event.weight);
   }
   // Unknown event types are ignored, as the ABI asks.
+  return Status::ok();
 }
 
 void pack_bundle(Packer& packer, const DrfAllocator& allocator, const Bundle& bundle) {
@@ -132,77 +128,40 @@ void pack_description(Packer& packer, const DrfAllocator& allocator) {
   }
 }
 
-// ---- The C functions ----
+class DrfPlugin : public AllocatorPlugin {
+ public:
+  explicit DrfPlugin(DrfOptions options) : allocator_(std::move(options)) {}
 
-void* create(const char* config, size_t config_size, char* error, size_t error_size) {
-  DrfAllocator* instance = nullptr;
-  guarded(error, error_size, [&] {
-    AllocatorConfig parsed;
-    if (config_size > 0) msgpack::unpack(config, config_size).get().convert(parsed);
+  static StatusOr<std::unique_ptr<AllocatorPlugin>> create(const AllocatorConfig& config) {
     DrfOptions options;
-    for (const std::string& text : parsed.min_allocatable) {
+    for (const std::string& text : config.min_allocatable) {
       auto alternative = Resources::parse(text);
-      if (!alternative) {
-        throw std::invalid_argument("min_allocatable: " + alternative.status().message());
-      }
+      if (!alternative)
+        return Status::invalid("min_allocatable: " + alternative.status().message());
       options.min_allocatable.push_back(*alternative);
     }
-    instance = new DrfAllocator(std::move(options));
-  });
-  return instance;
-}
+    return std::unique_ptr<AllocatorPlugin>(new DrfPlugin(std::move(options)));
+  }
 
-void destroy(void* instance) {
-  delete static_cast<DrfAllocator*>(instance);
-}
+  Status handle(const AllocatorEvent& event) override { return drf::handle(allocator_, event); }
 
-int handle_event(void* instance, const char* bytes, size_t size, char* error, size_t error_size) {
-  return guarded(error, error_size, [&] {
-    AllocatorEvent event;
-    msgpack::unpack(bytes, size).get().convert(event);
-    handle(*static_cast<DrfAllocator*>(instance), event);
-  });
-}
+  Status allocate(int64_t now_millis, Packer& packer) override {
+    pack_grants(packer, allocator_, allocator_.allocate(now_millis));
+    return Status::ok();
+  }
 
-int allocate(void* instance, int64_t now_millis, clusterctl_write_fn write, void* context,
-             char* error, size_t error_size) {
-  return guarded(error, error_size, [&] {
-    auto& allocator = *static_cast<DrfAllocator*>(instance);
-    const std::vector<Grant>& grants = allocator.allocate(now_millis);
-    msgpack::sbuffer buffer(64 + grants.size() * 96);
-    Packer packer(buffer);
-    pack_grants(packer, allocator, grants);
-    write(context, buffer.data(), buffer.size());
-  });
-}
+  Status describe(Packer& packer) override {
+    pack_description(packer, allocator_);
+    return Status::ok();
+  }
 
-int describe(void* instance, clusterctl_write_fn write, void* context, char* error,
-             size_t error_size) {
-  return guarded(error, error_size, [&] {
-    msgpack::sbuffer buffer;
-    Packer packer(buffer);
-    pack_description(packer, *static_cast<DrfAllocator*>(instance));
-    write(context, buffer.data(), buffer.size());
-  });
-}
-
-const clusterctl_allocator_functions kFunctions = {handle_event, allocate, describe};
-
-const clusterctl_plugin_descriptor kDescriptor = {
-    CLUSTERCTL_PLUGIN_ABI_VERSION,
-    CLUSTERCTL_PLUGIN_ALLOCATOR,
-    "drf",
-    "1.0.0",
-    "weighted dominant resource fairness over hierarchical roles, with quotas, reservations "
-    "and decline filters",
-    create,
-    destroy,
-    &kFunctions,
+ private:
+  DrfAllocator allocator_;
 };
 
 }  // namespace
 }  // namespace clusterctl::drf
 
-extern "C" CLUSTERCTL_PLUGIN_EXPORT const clusterctl_plugin_descriptor* clusterctl_plugin_entry() {
-  return &clusterctl::drf::kDescriptor;
-}
+CLUSTERCTL_ALLOCATOR_PLUGIN(clusterctl::drf::DrfPlugin, "drf", "1.0.0",
+                            "weighted dominant resource fairness over hierarchical roles, with "
+                            "quotas, reservations and decline filters")

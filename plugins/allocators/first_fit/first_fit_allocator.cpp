@@ -9,9 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "clusterctl/allocator.h"
-#include "core/allocator_events.hpp"
-#include "plugins/allocators/abi_guard.hpp"
+#include "plugins/allocators/allocator_plugin.hpp"
 
 namespace clusterctl {
 namespace {
@@ -22,7 +20,13 @@ constexpr int64_t kMinMemMillis = 32 * 1000;
 
 struct AgentEntry {
   Resources total;
-  Resources allocated;
+  std::map<std::string, Resources> held;  // by framework id: offers and tasks
+
+  Resources allocated() const {
+    Resources sum;
+    for (const auto& [framework, resources] : held) sum += resources;
+    return sum;
+  }
 };
 
 // Declined resources are not offered again until `until`, unless more is free.
@@ -38,16 +42,20 @@ struct FrameworkEntry {
   std::map<std::string, Refusal> refusals;  // by agent id
 };
 
-class FirstFitAllocator {
+class FirstFitAllocator : public AllocatorPlugin {
  public:
-  void handle(const AllocatorEvent& event);
-  std::vector<Allocation> allocate(int64_t now_millis);
-  size_t agent_count() const { return agents_.size(); }
-  size_t framework_count() const { return frameworks_.size(); }
+  static StatusOr<std::unique_ptr<AllocatorPlugin>> create(const AllocatorConfig&) {
+    return std::unique_ptr<AllocatorPlugin>(new FirstFitAllocator());
+  }
+  Status handle(const AllocatorEvent& event) override;
+  Status allocate(int64_t now_millis, Packer& packer) override;
+  Status describe(Packer& packer) override;
 
  private:
   FrameworkEntry* find_framework(const std::string& id);
   bool worth_offering(const Resources& resources) const;
+  Status recover(const AllocatorEvent& event);
+  std::vector<Allocation> allocate(int64_t now_millis);
 
   std::map<std::string, AgentEntry> agents_;
   std::vector<std::string> agent_order_;
@@ -62,13 +70,15 @@ FrameworkEntry* FirstFitAllocator::find_framework(const std::string& id) {
   return nullptr;
 }
 
-void FirstFitAllocator::handle(const AllocatorEvent& event) {
+Status FirstFitAllocator::handle(const AllocatorEvent& event) {
   if (event.type == "add_agent" || event.type == "update_agent") {
     if (agents_.count(event.agent_id) == 0) agent_order_.push_back(event.agent_id);
     AgentEntry& agent = agents_[event.agent_id];
     agent.total = event.total;
-    agent.allocated = Resources();
-    for (const auto& allocation : event.allocated) agent.allocated += allocation.resources;
+    agent.held.clear();
+    for (const auto& allocation : event.allocated) {
+      agent.held[allocation.framework_id] += allocation.resources;
+    }
   } else if (event.type == "remove_agent") {
     agents_.erase(event.agent_id);
     std::erase(agent_order_, event.agent_id);
@@ -80,22 +90,39 @@ void FirstFitAllocator::handle(const AllocatorEvent& event) {
       frameworks_.push_back(entry);
     }
   } else if (event.type == "remove_framework") {
+    // What it holds stays held (in agents_) until recovered.
     std::erase_if(frameworks_, [&](const FrameworkEntry& f) { return f.id == event.framework_id; });
   } else if (event.type == "recover") {
-    auto agent = agents_.find(event.agent_id);
-    if (agent != agents_.end()) agent->second.allocated -= event.resources;
-    FrameworkEntry* framework = find_framework(event.framework_id);
-    if (framework != nullptr && event.refuse_millis > 0) {
-      framework->refusals[event.agent_id] = {event.now_millis + event.refuse_millis,
-                                             event.resources};
-    }
+    return recover(event);
   } else if (event.type == "suppress" || event.type == "revive") {
     FrameworkEntry* framework = find_framework(event.framework_id);
-    if (framework == nullptr) return;
+    if (framework == nullptr) return Status::ok();
     framework->suppressed = event.type == "suppress";
     if (!framework->suppressed) framework->refusals.clear();
   }
   // Unknown event types are ignored, as the ABI asks.
+  return Status::ok();
+}
+
+// An agent it does not know, or a framework that holds nothing there, is an
+// error that changes nothing (allocator.h).
+Status FirstFitAllocator::recover(const AllocatorEvent& event) {
+  auto refuse = [&](const std::string& why) {
+    return Status::not_found("cannot take back " + event.resources.to_string() +
+                             " from framework " + event.framework_id + " on agent " +
+                             event.agent_id + ": " + why);
+  };
+  auto agent = agents_.find(event.agent_id);
+  if (agent == agents_.end()) return refuse("the allocator does not know that agent");
+  auto held = agent->second.held.find(event.framework_id);
+  if (held == agent->second.held.end()) return refuse("the framework holds nothing there");
+  held->second -= event.resources;  // never more than it holds
+  if (held->second.empty()) agent->second.held.erase(held);
+  FrameworkEntry* framework = find_framework(event.framework_id);
+  if (framework != nullptr && event.refuse_millis > 0) {
+    framework->refusals[event.agent_id] = {event.now_millis + event.refuse_millis, event.resources};
+  }
+  return Status::ok();
 }
 
 bool FirstFitAllocator::worth_offering(const Resources& resources) const {
@@ -109,7 +136,7 @@ std::vector<Allocation> FirstFitAllocator::allocate(int64_t now_millis) {
   if (frameworks_.empty()) return allocations;
   for (const std::string& agent_id : agent_order_) {
     AgentEntry& agent = agents_[agent_id];
-    Resources available = agent.total - agent.allocated;
+    Resources available = agent.total - agent.allocated();
     for (size_t tried = 0; tried < frameworks_.size(); ++tried) {
       FrameworkEntry& framework = frameworks_[next_framework_ % frameworks_.size()];
       next_framework_ = (next_framework_ + 1) % frameworks_.size();
@@ -121,7 +148,7 @@ std::vector<Allocation> FirstFitAllocator::allocate(int64_t now_millis) {
           refused->second.declined.contains(offered)) {
         continue;
       }
-      agent.allocated += offered;
+      agent.held[framework.id] += offered;
       allocations.push_back({framework.id, agent_id, framework.role, offered});
       break;
     }
@@ -129,62 +156,20 @@ std::vector<Allocation> FirstFitAllocator::allocate(int64_t now_millis) {
   return allocations;
 }
 
-void* create(const char*, size_t, char* error, size_t error_size) {
-  FirstFitAllocator* instance = nullptr;
-  guarded(error, error_size, [&] { instance = new FirstFitAllocator(); });
-  return instance;
+Status FirstFitAllocator::allocate(int64_t now_millis, Packer& packer) {
+  packer.pack(allocate(now_millis));
+  return Status::ok();
 }
 
-void destroy(void* instance) {
-  delete static_cast<FirstFitAllocator*>(instance);
+Status FirstFitAllocator::describe(Packer& packer) {
+  std::map<std::string, uint64_t> state = {{"agents", agents_.size()},
+                                           {"frameworks", frameworks_.size()}};
+  packer.pack(state);
+  return Status::ok();
 }
-
-int handle_event(void* instance, const char* bytes, size_t size, char* error, size_t error_size) {
-  return guarded(error, error_size, [&] {
-    AllocatorEvent event;
-    msgpack::unpack(bytes, size).get().convert(event);
-    static_cast<FirstFitAllocator*>(instance)->handle(event);
-  });
-}
-
-int allocate(void* instance, int64_t now_millis, clusterctl_write_fn write, void* context,
-             char* error, size_t error_size) {
-  return guarded(error, error_size, [&] {
-    auto allocations = static_cast<FirstFitAllocator*>(instance)->allocate(now_millis);
-    msgpack::sbuffer buffer;
-    msgpack::pack(buffer, allocations);
-    write(context, buffer.data(), buffer.size());
-  });
-}
-
-int describe(void* instance, clusterctl_write_fn write, void* context, char* error,
-             size_t error_size) {
-  return guarded(error, error_size, [&] {
-    auto* allocator = static_cast<FirstFitAllocator*>(instance);
-    std::map<std::string, uint64_t> state = {{"agents", allocator->agent_count()},
-                                             {"frameworks", allocator->framework_count()}};
-    msgpack::sbuffer buffer;
-    msgpack::pack(buffer, state);
-    write(context, buffer.data(), buffer.size());
-  });
-}
-
-const clusterctl_allocator_functions kFunctions = {handle_event, allocate, describe};
-
-const clusterctl_plugin_descriptor kDescriptor = {
-    CLUSTERCTL_PLUGIN_ABI_VERSION,
-    CLUSTERCTL_PLUGIN_ALLOCATOR,
-    "first_fit",
-    "1.0.0",
-    "offers each agent's free resources to the next framework, round robin",
-    create,
-    destroy,
-    &kFunctions,
-};
 
 }  // namespace
 }  // namespace clusterctl
 
-extern "C" CLUSTERCTL_PLUGIN_EXPORT const clusterctl_plugin_descriptor* clusterctl_plugin_entry() {
-  return &clusterctl::kDescriptor;
-}
+CLUSTERCTL_ALLOCATOR_PLUGIN(clusterctl::FirstFitAllocator, "first_fit", "1.0.0",
+                            "offers each agent's free resources to the next framework, round robin")
