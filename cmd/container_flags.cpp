@@ -2,6 +2,7 @@
 
 #include "cmd/flags.hpp"
 #include "core/duration.hpp"
+#include "core/isolator_messages.hpp"
 
 namespace clusterctl::cmd {
 
@@ -33,7 +34,11 @@ Status check_fraction(const std::string& text) {
 void add_container_flags(CLI::App& app, ContainerOptions& options) {
   app.add_option("--isolation", options.isolation,
                  "Isolators, comma separated: cgroups/cpu, cgroups/mem, cgroups/pids, "
-                 "namespaces/pid, posix/cpu, posix/mem, posix/rlimits, or a plugin .so path")
+                 "namespaces/pid, posix/cpu, posix/mem, posix/rlimits, or a plugin .so path. "
+                 "cgroups/mem limits a task's cgroup to its mem plus " +
+                     std::to_string(kExecutorMemoryReserveMb) +
+                     " MB for its executor, which lives there too; posix/mem counts the "
+                     "task's processes only")
       ->type_name("LIST")
       ->capture_default_str();
   app.add_option("--plugin-dir", options.plugin_dir,

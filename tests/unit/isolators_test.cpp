@@ -198,8 +198,9 @@ TEST_F(IsolatorTest, MemoryLimitKillIsReportedAsALimitation) {
   ContainerInfo info = container("hungry", "cpus:0.1;mem:32");
   ASSERT_TRUE(memory.prepare(info).is_ok());
   std::string dir = cgroup_dir("memory", "hungry");
+  // The task's 32 MB and its executor's reserve.
   EXPECT_EQ(*read_cgroup_number(dir + (v2("memory") ? "/memory.max" : "/memory.limit_in_bytes")),
-            32 << 20);
+            (32 + kExecutorMemoryReserveMb) << 20);
   int watch = memory.watch(info);
   ASSERT_GE(watch, 0);
   pid_t pid =
@@ -348,7 +349,6 @@ TEST_F(IsolatorTest, PosixIsolatorsMeasureFromProc) {
   EXPECT_GE((*cpu_used)["pids"], 2);
 }
 
-TEST_F(IsolatorTest, RlimitsApplyToTheExecutorAndWhatItStarts) {
 // What posix_spawn's child holds between vfork and exec is its parent's
 // memory (the executor's, when it starts its task): posix/mem must not count
 // it against the task. Here the test process is the "executor", with 64 MB
@@ -384,6 +384,7 @@ TEST_F(IsolatorTest, PosixMemDoesNotCountTheMemoryAChildSharesWithItsParent) {
   EXPECT_EQ(resident[12345], 1);
 }
 
+TEST_F(IsolatorTest, RlimitsApplyToTheExecutorAndWhatItStarts) {
   Isolator& rlimits = load("posix/rlimits");
   ContainerInfo info = container("limits", "cpus:0.1;mem:32");
   info.rlimits = {{"nofile", "123:456"}, {"core", "0"}};
@@ -527,7 +528,7 @@ TEST_F(IsolatorTest, CgroupV2MemoryLimit) {
   ContainerInfo info = container("v2", "cpus:0.1;mem:48");
   ASSERT_TRUE(memory.prepare(info).is_ok());
   std::string dir = cgroup_dir("memory", "v2");
-  EXPECT_EQ(*read_cgroup_number(dir + "/memory.max"), 48 << 20);
+  EXPECT_EQ(*read_cgroup_number(dir + "/memory.max"), (48 + kExecutorMemoryReserveMb) << 20);
   if (fs::exists(dir + "/memory.oom.group")) {
     EXPECT_EQ(*read_cgroup_number(dir + "/memory.oom.group"), 1);
   }
