@@ -52,8 +52,9 @@ void add_container_flags(CLI::App& app, ContainerOptions& options) {
   app.add_flag("--cgroups-enable-cfs", options.cgroups_enable_cfs,
                "Hard CPU limits (CFS quota / cpu.max), not only CPU shares");
   app.add_option("--pids-limit", options.pids_limit,
-                 "With cgroups/pids: processes and threads per task when it does not ask for "
-                 "'pids' (0: no limit)")
+                 "With cgroups/pids: processes and threads per task (its executor's "
+                 "included) when it does not ask for 'pids'; the default holds a fork bomb "
+                 "(0: no limit)")
       ->type_name("N")
       ->capture_default_str()
       ->check(count_validator());
