@@ -2,6 +2,7 @@
 
 #include "cmd/flags.hpp"
 #include "core/duration.hpp"
+#include "core/isolator_messages.hpp"
 
 namespace clusterctl::cmd {
 
@@ -33,7 +34,11 @@ Status check_fraction(const std::string& text) {
 void add_container_flags(CLI::App& app, ContainerOptions& options) {
   app.add_option("--isolation", options.isolation,
                  "Isolators, comma separated: cgroups/cpu, cgroups/mem, cgroups/pids, "
-                 "namespaces/pid, posix/cpu, posix/mem, posix/rlimits, or a plugin .so path")
+                 "namespaces/pid, posix/cpu, posix/mem, posix/rlimits, or a plugin .so path. "
+                 "cgroups/mem limits a task's cgroup to its mem plus " +
+                     std::to_string(kExecutorMemoryReserveMb) +
+                     " MB for its executor, which lives there too; posix/mem counts the "
+                     "task's processes only")
       ->type_name("LIST")
       ->capture_default_str();
   app.add_option("--plugin-dir", options.plugin_dir,
@@ -47,8 +52,9 @@ void add_container_flags(CLI::App& app, ContainerOptions& options) {
   app.add_flag("--cgroups-enable-cfs", options.cgroups_enable_cfs,
                "Hard CPU limits (CFS quota / cpu.max), not only CPU shares");
   app.add_option("--pids-limit", options.pids_limit,
-                 "With cgroups/pids: processes and threads per task when it does not ask for "
-                 "'pids' (0: no limit)")
+                 "With cgroups/pids: processes and threads per task (its executor's "
+                 "included) when it does not ask for 'pids'; the default holds a fork bomb "
+                 "(0: no limit)")
       ->type_name("N")
       ->capture_default_str()
       ->check(count_validator());

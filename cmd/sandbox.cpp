@@ -4,6 +4,7 @@
 
 #include <ctime>
 #include <iostream>
+#include <map>
 #include <memory>
 
 #include "cmd/commands.hpp"
@@ -18,7 +19,11 @@ namespace clusterctl::cmd {
 namespace {
 
 std::string mode_text(const SandboxEntry& entry) {
-  std::string text = entry.type == "directory" ? "d" : entry.type == "link" ? "l" : "-";
+  static const std::map<std::string, std::string> kLetters = {
+      {"directory", "d"}, {"link", "l"},        {"fifo", "p"},
+      {"socket", "s"},    {"char_device", "c"}, {"block_device", "b"}};
+  auto letter = kLetters.find(entry.type);
+  std::string text = letter == kLetters.end() ? "-" : letter->second;
   const char* letters = "rwxrwxrwx";
   for (int bit = 0; bit < 9; ++bit) text += (entry.mode & (0400u >> bit)) ? letters[bit] : '-';
   return text;

@@ -10,14 +10,20 @@
 
 namespace clusterctl {
 
+// --pids-limit's default: processes and threads per task under cgroups/pids
+// when the task does not ask for "pids". Room for big builds and thread
+// pools, and an eighth of the smallest kernel.pid_max (32768), so that a fork
+// bomb is held in its task while the machine keeps pids for everything else.
+inline constexpr int64_t kDefaultPidsLimit = 4096;
+
 struct ContainerOptions {
   // --isolation: comma list of isolators ("cgroups/cpu,cgroups/mem") or .so paths.
   std::string isolation = "posix/cpu,posix/mem";
   std::string plugin_dir;  // empty: next to the binary (<bin>/../lib/clusterctl)
   std::string cgroups_root = "clusterctl";
   bool cgroups_enable_cfs = false;
-  int64_t pids_limit = 0;         // 0: no limit unless the task asks for "pids"
-  Duration usage_interval{1000};  // measuring, enforcing polled limits, reporting
+  int64_t pids_limit = kDefaultPidsLimit;  // 0: no limit unless the task asks for "pids"
+  Duration usage_interval{1000};           // measuring, enforcing polled limits, reporting
 
   std::string fetcher_cache_dir;  // empty: WORK_DIR/fetcher-cache
   uint64_t fetcher_cache_size = 2ull << 30;

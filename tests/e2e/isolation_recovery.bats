@@ -48,6 +48,10 @@ memory_cgroup() {
 
 memory_limit() { cat "$1/memory.limit_in_bytes" 2>/dev/null || cat "$1/memory.max"; }
 
+# The cgroup limit of a task with 64 MB: its mem and its executor's 8 MB
+# (kExecutorMemoryReserveMb).
+CGROUP_LIMIT_64=$(((64 + 8) << 20))
+
 # A checkpointed task with 64 MB that waits for `go` in its sandbox, then runs THEN.
 start_waiting_task() {
   "$CLUSTERCTL_BIN" execute --name "$1" --checkpoint --resources 'cpus:0.5;mem:64' \
@@ -60,7 +64,7 @@ start_waiting_task() {
   wait_for "the task's pid" 5 test -s "$SANDBOX/task.pid"
   TASK_PID=$(cat "$SANDBOX/task.pid")
   CGROUP=$(memory_cgroup)
-  [ "$(memory_limit "$CGROUP")" -eq $((64 << 20)) ]
+  [ "$(memory_limit "$CGROUP")" -eq "$CGROUP_LIMIT_64" ]
   grep -qx "$TASK_PID" "$CGROUP/cgroup.procs"
 }
 
@@ -76,7 +80,7 @@ wait_execute() {
   wait_for "the executor to reconnect" 10 grep -q "reconnected after the agent restarted" "$TEST_DIR/agent.log"
   # The same cgroup, limit and process: the restarted agent destroyed nothing.
   [ "$(memory_cgroup)" = "$CGROUP" ]
-  [ "$(memory_limit "$CGROUP")" -eq $((64 << 20)) ]
+  [ "$(memory_limit "$CGROUP")" -eq "$CGROUP_LIMIT_64" ]
   grep -qx "$TASK_PID" "$CGROUP/cgroup.procs"
   # Usage of the adopted container reaches the master.
   wait_for "usage of the recovered task" 10 bash -c \

@@ -1,10 +1,18 @@
 // The agent's /files endpoints on real files: reads with offsets, sizes,
-// listings, msgpack answers, and every way out of the sandbox root refused.
+// listings, msgpack answers, every way out of the sandbox root refused,
+// FIFOs, sockets and devices refused without blocking, slow reads that hold
+// up no other, and a server destroyed while a worker is stuck.
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -14,6 +22,7 @@
 
 #include "core/asio.hpp"
 #include "daemons/agent/file_server.hpp"
+#include "tests/unit/io_loop.hpp"
 
 namespace clusterctl {
 namespace {
@@ -46,6 +55,18 @@ class FileServerTest : public ::testing::Test {
     request.query = std::move(query);
     if (msgpack) request.headers["accept"] = kMsgpackContentType;
     return server_->handle(request);
+  }
+
+  // The answer of handle_async, run on the loop.
+  std::shared_ptr<std::optional<HttpResponse>> get_async(FileServer& server,
+                                                         const std::string& path) {
+    HttpRequest request;
+    request.method = "GET";
+    request.path = "/files/read";
+    request.query["path"] = path;
+    auto answer = std::make_shared<std::optional<HttpResponse>>();
+    server.handle_async(request, [answer](HttpResponse response) { *answer = response; });
+    return answer;
   }
 
   asio::io_context io_;
@@ -149,6 +170,174 @@ TEST_F(FileServerTest, AnswersAsynchronouslyOnTheLoop) {
   EXPECT_EQ(answer->status, 200);
   EXPECT_TRUE(FileServer::serves("/files/browse"));
   EXPECT_FALSE(FileServer::serves("/state"));
+}
+
+TEST_F(FileServerTest, FifosSocketsAndDevicesAreRefusedWithoutBlocking) {
+  // A FIFO nobody writes to: opening it to read would wait forever.
+  ASSERT_EQ(::mkfifo((sandbox_ / "fifo").c_str(), 0644), 0);
+  fs::create_symlink("fifo", sandbox_ / "to-fifo");
+  int sock = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  std::string socket_path = (sandbox_ / "sock").string();
+  ASSERT_LT(socket_path.size(), sizeof(address.sun_path));
+  std::strcpy(address.sun_path, socket_path.c_str());
+  ASSERT_EQ(::bind(sock, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+  ::listen(sock, 1);
+  bool device = ::mknod((sandbox_ / "null").c_str(), S_IFCHR | 0666, makedev(1, 3)) == 0;
+  auto expect_refused = [&](const std::string& endpoint, const std::string& name,
+                            const std::string& type) {
+    HttpResponse response = get(endpoint, {{"path", (sandbox_ / name).string()}});
+    EXPECT_EQ(response.status, 403) << name;
+    EXPECT_NE(response.body.find("is " + type), std::string::npos) << response.body;
+    EXPECT_NE(response.body.find("only regular files and directories"), std::string::npos);
+  };
+  for (const char* endpoint : {"/files/read", "/files/browse"}) {
+    expect_refused(endpoint, "fifo", "a FIFO");
+    expect_refused(endpoint, "to-fifo", "a FIFO");  // a link is judged by what it leads to
+    expect_refused(endpoint, "sock", "a socket");
+    if (device) expect_refused(endpoint, "null", "a character device");
+  }
+  // A listing still shows them, with their type.
+  HttpResponse listing = get("/files/browse", {{"path", sandbox_.string()}});
+  ASSERT_EQ(listing.status, 200);
+  EXPECT_NE(listing.body.find("\"type\": \"fifo\""), std::string::npos) << listing.body;
+  EXPECT_NE(listing.body.find("\"type\": \"socket\""), std::string::npos);
+  if (device) {
+    EXPECT_NE(listing.body.find("\"type\": \"char_device\""), std::string::npos);
+  }
+  EXPECT_NE(listing.body.find("\"truncated\": false"), std::string::npos);
+  ::close(sock);
+  if (!device) GTEST_SKIP() << "mknod needs root: the device node was not checked";
+}
+
+TEST_F(FileServerTest, LinksLeadingOutOrToTheWrongKindAreRefused) {
+  fs::create_symlink("/dev/null", sandbox_ / "devnull");
+  fs::create_symlink("/etc", sandbox_ / "etc");
+  EXPECT_EQ(get("/files/read", {{"path", (sandbox_ / "devnull").string()}}).status, 403);
+  EXPECT_EQ(get("/files/browse", {{"path", (sandbox_ / "etc").string()}}).status, 403);
+  EXPECT_EQ(get("/files/read", {{"path", (sandbox_ / "etc/passwd").string()}}).status, 403);
+  EXPECT_EQ(get("/files/browse", {{"path", (sandbox_ / "stdout").string()}}).status, 400);
+  // Links that stay below the root are followed, as runs/latest is.
+  EXPECT_EQ(get("/files/browse", {{"path", (sandbox_.parent_path() / "latest").string()}}).status,
+            200);
+}
+
+TEST_F(FileServerTest, ListingsAreBounded) {
+  fs::create_directories(sandbox_ / "many");
+  for (size_t i = 0; i < kMaxBrowseEntries + 5; ++i) {
+    ::close(::open((sandbox_ / "many" / std::to_string(i)).c_str(), O_CREAT | O_WRONLY, 0644));
+  }
+  HttpResponse response = get("/files/browse", {{"path", (sandbox_ / "many").string()}}, true);
+  ASSERT_EQ(response.status, 200);
+  auto handle = msgpack::unpack(response.body.data(), response.body.size());
+  std::map<std::string, msgpack::object> fields;
+  handle.get().convert(fields);
+  EXPECT_EQ(fields["entries"].via.array.size, kMaxBrowseEntries);
+  EXPECT_TRUE(fields["truncated"].as<bool>());
+}
+
+// Reads of paths ending in "slow" wait on a gate the test opens: a file
+// system that hangs.
+class SlowFiles {
+ public:
+  void open() {
+    std::lock_guard guard(mutex_);
+    open_ = true;
+    changed_.notify_all();
+  }
+  int waiting() {
+    std::lock_guard guard(mutex_);
+    return waiting_;
+  }
+  void wait() {
+    std::unique_lock lock(mutex_);
+    ++waiting_;
+    changed_.wait(lock, [&] { return open_; });
+    --waiting_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  bool open_ = false;
+  int waiting_ = 0;
+};
+
+// A FileServer's options with `slow` in front of the disk.
+FileServerOptions slow_options(const std::shared_ptr<SlowFiles>& slow, Duration deadline) {
+  FileServerOptions options;
+  options.deadline = deadline;
+  options.serve = [slow](const std::string& root, const HttpRequest& request) {
+    if (request.query.at("path").ends_with("slow")) slow->wait();
+    return serve_files(root, request);
+  };
+  return options;
+}
+
+TEST_F(FileServerTest, SlowReadsHoldUpNoOtherRead) {
+  auto slow = std::make_shared<SlowFiles>();
+  FileServer server(io_, root_.string(), slow_options(slow, Duration(60000)));
+  std::ofstream(sandbox_ / "slow") << "late";
+  std::vector<std::shared_ptr<std::optional<HttpResponse>>> slow_answers;
+  for (size_t i = 0; i + 1 < kFileWorkers; ++i) {
+    slow_answers.push_back(get_async(server, (sandbox_ / "slow").string()));
+  }
+  ASSERT_TRUE(run_io_until(io_, [&] { return slow->waiting() == int(kFileWorkers) - 1; }));
+  auto normal = get_async(server, (sandbox_ / "stdout").string());
+  ASSERT_TRUE(run_io_until(io_, [&] { return normal->has_value(); }));
+  EXPECT_EQ((*normal)->status, 200);
+  for (auto& answer : slow_answers) EXPECT_FALSE(answer->has_value());
+  slow->open();
+  ASSERT_TRUE(run_io_until(io_, [&] {
+    for (auto& answer : slow_answers) {
+      if (!answer->has_value()) return false;
+    }
+    return true;
+  }));
+  EXPECT_EQ((*slow_answers[0])->status, 200);
+}
+
+TEST_F(FileServerTest, ReadsPastTheDeadlineAnswerAnErrorAndTheirWorkersAreReplaced) {
+  auto slow = std::make_shared<SlowFiles>();
+  FileServer server(io_, root_.string(), slow_options(slow, Duration(1000)));
+  std::vector<std::shared_ptr<std::optional<HttpResponse>>> slow_answers;
+  for (size_t i = 0; i < kFileWorkers; ++i) {
+    slow_answers.push_back(get_async(server, (sandbox_ / "slow").string()));
+  }
+  ASSERT_TRUE(run_io_until(io_, [&] { return slow->waiting() == int(kFileWorkers); }));
+  for (int i = 0; i < 2; ++i) {  // queued behind them
+    slow_answers.push_back(get_async(server, (sandbox_ / "slow").string()));
+  }
+  ASSERT_TRUE(run_io_until(io_, [&] {
+    for (auto& answer : slow_answers) {
+      if (!answer->has_value()) return false;
+    }
+    return true;
+  }));
+  for (auto& answer : slow_answers) {
+    EXPECT_EQ((*answer)->status, 504);
+    EXPECT_NE((*answer)->body.find("did not finish in time"), std::string::npos) << (*answer)->body;
+  }
+  EXPECT_GE(server.stuck_workers(), kFileWorkers);
+  // Every first worker is stuck, yet a normal read is served.
+  auto normal = get_async(server, (sandbox_ / "stdout").string());
+  ASSERT_TRUE(run_io_until(io_, [&] { return normal->has_value(); }));
+  EXPECT_EQ((*normal)->status, 200);
+  slow->open();
+  EXPECT_TRUE(run_io_until(io_, [&] { return server.stuck_workers() == 0; }));
+}
+
+TEST_F(FileServerTest, ADestroyedServerDoesNotWaitForAStuckWorker) {
+  auto slow = std::make_shared<SlowFiles>();
+  auto server =
+      std::make_unique<FileServer>(io_, root_.string(), slow_options(slow, Duration(60000)));
+  auto answer = get_async(*server, (sandbox_ / "slow").string());
+  ASSERT_TRUE(run_io_until(io_, [&] { return slow->waiting() == 1; }));
+  server.reset();  // returns although its worker is blocked
+  slow->open();
+  run_io_for(io_, Duration(50));
+  EXPECT_FALSE(answer->has_value()) << "no answer once the server is gone";
 }
 
 }  // namespace

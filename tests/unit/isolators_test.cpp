@@ -6,8 +6,11 @@
 // namespace, and the posix isolators. Each test uses its own cgroups root
 // and removes every cgroup it created. They need root and cgroups; without
 // them they say so and skip.
+#include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -195,8 +198,9 @@ TEST_F(IsolatorTest, MemoryLimitKillIsReportedAsALimitation) {
   ContainerInfo info = container("hungry", "cpus:0.1;mem:32");
   ASSERT_TRUE(memory.prepare(info).is_ok());
   std::string dir = cgroup_dir("memory", "hungry");
+  // The task's 32 MB and its executor's reserve.
   EXPECT_EQ(*read_cgroup_number(dir + (v2("memory") ? "/memory.max" : "/memory.limit_in_bytes")),
-            32 << 20);
+            (32 + kExecutorMemoryReserveMb) << 20);
   int watch = memory.watch(info);
   ASSERT_GE(watch, 0);
   pid_t pid =
@@ -337,11 +341,47 @@ TEST_F(IsolatorTest, PosixIsolatorsMeasureFromProc) {
   auto used = memory.usage(info);
   ASSERT_TRUE(used.is_ok());
   EXPECT_GT((*used)["mem_rss_bytes"], 16 << 20);
-  EXPECT_GE((*used)["mem_peak_bytes"], (*used)["mem_rss_bytes"]);
+  EXPECT_GT((*used)["mem_usage_bytes"], 16 << 20);
+  EXPECT_GE((*used)["mem_peak_bytes"], (*used)["mem_usage_bytes"]);
   ASSERT_TRUE(wait_until([&] { return cpu.usage(info)->at("cpu_seconds") >= 0.2; }))
       << "posix/cpu does not see the busy loop";
   auto cpu_used = cpu.usage(info);
   EXPECT_GE((*cpu_used)["pids"], 2);
+}
+
+// What posix_spawn's child holds between vfork and exec is its parent's
+// memory (the executor's, when it starts its task): posix/mem must not count
+// it against the task. Here the test process is the "executor", with 64 MB
+// resident, and its child shares that address space (CLONE_VM) until told to
+// go.
+TEST_F(IsolatorTest, PosixMemDoesNotCountTheMemoryAChildSharesWithItsParent) {
+  Isolator& memory = load("posix/mem");
+  std::vector<char> resident(64 << 20, 1);
+  int go[2];
+  ASSERT_EQ(::pipe2(go, O_CLOEXEC), 0);
+  std::vector<char> stack(256 << 10);
+  pid_t child = ::clone(
+      [](void* fd) -> int {
+        char byte;
+        return ::syscall(SYS_read, *static_cast<int*>(fd), &byte, 1) == 1 ? 0 : 1;
+      },
+      stack.data() + stack.size(), CLONE_VM | SIGCHLD, &go[0]);
+  ASSERT_GT(child, 0);
+  children_.push_back(child);
+  ContainerInfo info = container("shared", "cpus:0.1;mem:16");
+  info.pid = ::getpid();
+  auto used = memory.usage(info);
+  ASSERT_TRUE(used.is_ok());
+  EXPECT_LT((*used)["mem_rss_bytes"], 16 << 20) << "the parent's memory was counted";
+  EXPECT_LT((*used)["mem_usage_bytes"], 16 << 20);
+  auto limited = memory.limitation(info);
+  ASSERT_TRUE(limited.is_ok());
+  EXPECT_FALSE(limited->has_value()) << (*limited)->message;
+  ASSERT_EQ(::write(go[1], "g", 1), 1);
+  EXPECT_EQ(reap(child).exit_code, 0);
+  ::close(go[0]);
+  ::close(go[1]);
+  EXPECT_EQ(resident[12345], 1);
 }
 
 TEST_F(IsolatorTest, RlimitsApplyToTheExecutorAndWhatItStarts) {
@@ -488,7 +528,7 @@ TEST_F(IsolatorTest, CgroupV2MemoryLimit) {
   ContainerInfo info = container("v2", "cpus:0.1;mem:48");
   ASSERT_TRUE(memory.prepare(info).is_ok());
   std::string dir = cgroup_dir("memory", "v2");
-  EXPECT_EQ(*read_cgroup_number(dir + "/memory.max"), 48 << 20);
+  EXPECT_EQ(*read_cgroup_number(dir + "/memory.max"), (48 + kExecutorMemoryReserveMb) << 20);
   if (fs::exists(dir + "/memory.oom.group")) {
     EXPECT_EQ(*read_cgroup_number(dir + "/memory.oom.group"), 1);
   }

@@ -2,6 +2,12 @@
 // memory.max with memory.oom.group), the kernel's OOM kills turned into a
 // "memory limit exceeded" limitation, and the memory used.
 //
+// The executor is in the task's cgroup (so that all the task forks is), and
+// what it holds there is charged to the cgroup: the limit is the task's mem
+// plus kExecutorMemoryReserveMb for it, so that the task has the whole of its
+// mem. Usage reports the cgroup's numbers (the executor's few MB included)
+// and mem_limit_bytes the task's mem.
+//
 // The agent learns of an OOM kill without polling: watch() is an eventfd
 // registered on memory.oom_control (v1) or an inotify watch of memory.events
 // (v2); limitation() then reads the oom_kill counter.
@@ -67,7 +73,9 @@ class MemIsolator : public CgroupsIsolator {
     ContainerLimitation limited;
     limited.reason = kMemoryLimitReason;
     limited.message = "the task went over its memory limit of " +
-                      megabytes(limit_bytes(container)) + " and the kernel killed it";
+                      megabytes(limit_bytes(container)) + " (its executor had " +
+                      megabytes(kExecutorMemoryReserveMb * kBytesPerMb) +
+                      " more) and the kernel killed it";
     if (peak > 0) limited.message += "; peak usage " + megabytes(peak);
     return std::optional<ContainerLimitation>(limited);
   }
@@ -106,8 +114,14 @@ class MemIsolator : public CgroupsIsolator {
     bool out_of_memory = false;  // v1: the eventfd was signalled
   };
 
+  // The task's mem.
   static int64_t limit_bytes(const ContainerInfo& container) {
     return static_cast<int64_t>(container.resources.scalar("mem") * kBytesPerMb);
+  }
+  // The cgroup's limit: the task's and its executor's.
+  static int64_t cgroup_limit_bytes(const ContainerInfo& container) {
+    int64_t task = limit_bytes(container);
+    return task > 0 ? task + kExecutorMemoryReserveMb * kBytesPerMb : 0;
   }
 
   Status configure(const ContainerInfo& container) const override {
@@ -117,7 +131,7 @@ class MemIsolator : public CgroupsIsolator {
       if (memory.has_file("memory.oom.group")) (void)memory.write("memory.oom.group", "1");
       if (memory.has_file("memory.swap.max")) (void)memory.write("memory.swap.max", "0");
     }
-    int64_t limit = limit_bytes(container);
+    int64_t limit = cgroup_limit_bytes(container);
     if (limit <= 0) return Status::ok();
     std::string bytes = std::to_string(limit);
     if (version() == CgroupVersion::kV2) return memory.write("memory.max", bytes);

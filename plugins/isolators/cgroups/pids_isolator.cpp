@@ -1,7 +1,9 @@
 // isolator_cgroups_pids.so: at most N processes and threads in a container
 // (pids.max), from the task's "pids" resource or the agent's pids_limit, and
-// how many there are now. A fork bomb hits the limit: fork fails with EAGAIN.
-// The executor counts as one.
+// how many there are now. A fork bomb hits the limit: fork fails with EAGAIN,
+// and the bomb stays within its task. The agent's default (--pids-limit,
+// kDefaultPidsLimit) applies to every task that does not ask; the executor's
+// threads (two) count too.
 #include <cmath>
 
 #include "plugins/isolators/cgroups/cgroups_isolator.hpp"
