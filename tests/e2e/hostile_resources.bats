@@ -46,7 +46,8 @@ slowest_round_trip() { hostile round-trips 20; }
 }
 
 @test "an agent at the cap of 1,000 ranges does not slow the master" {
-  hostile register 1000 120 >"$TEST_DIR/hostile-agent.log" 2>&1 &
+  # Started directly (not through the function) so that $! is what teardown stops.
+  timeout 120 "$PYTHON" "$HOSTILE" "$MASTER" register 1000 120 >"$TEST_DIR/hostile-agent.log" 2>&1 &
   STARTED_PIDS+=($!)
   wait_for "the hostile agent to register" 20 grep -q agent_id "$TEST_DIR/hostile-agent.log"
   wait_for_agents 2
