@@ -102,7 +102,10 @@ CLI::Option* add_log_level_flag(CLI::App& app, LogLevel& target) {
 }
 
 CLI::Validator resources_validator() {
-  return make_validator([](const std::string& text) { return Resources::parse(text).status(); });
+  return make_validator([](const std::string& text) -> Status {
+    auto resources = Resources::parse(text);
+    return resources ? check_resource_limits(*resources) : resources.status();
+  });
 }
 
 CLI::Validator attributes_validator() {

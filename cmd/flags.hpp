@@ -40,7 +40,8 @@ const char* log_level_name(LogLevel level);
 CLI::Validator make_validator(std::function<Status(const std::string&)> check);
 // Checks a count: a whole number, 0 or more.
 CLI::Validator count_validator();
-// Checks the resources syntax ("cpus:2;mem:1024").
+// Checks the resources syntax ("cpus:2;mem:1024") and what one agent may
+// offer (check_resource_limits).
 CLI::Validator resources_validator();
 // Checks an agent attributes list ("rack:r1;zone:z").
 CLI::Validator attributes_validator();

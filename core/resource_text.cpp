@@ -4,6 +4,8 @@
 // and merging are checked by Resources::add (core/resources.cpp).
 #include "core/resources.hpp"
 
+#include "core/printable.hpp"
+
 #include <cctype>
 #include <cerrno>
 #include <cmath>
@@ -27,14 +29,18 @@ std::string trim(std::string_view text) {
   return std::string(text.substr(begin, end - begin));
 }
 
-// Splits on `separator` and trims each part; keeps empty parts.
-std::vector<std::string> split(std::string_view text, char separator) {
-  std::vector<std::string> parts;
+// Calls `each` with every part of `text` between separators, trimmed (empty
+// parts too), in order, and stops at the first error it returns. Parts are
+// made one at a time, so that a hostile ",,,,..." costs no more memory than
+// its first part.
+template <typename Each>
+Status for_each_part(std::string_view text, char separator, Each each) {
   size_t start = 0;
   while (true) {
     size_t end = text.find(separator, start);
-    parts.push_back(trim(text.substr(start, end == std::string_view::npos ? end : end - start)));
-    if (end == std::string_view::npos) return parts;
+    CLUSTERCTL_RETURN_IF_ERROR(
+        each(trim(text.substr(start, end == std::string_view::npos ? end : end - start))));
+    if (end == std::string_view::npos) return Status::ok();
     start = end + 1;
   }
 }
@@ -43,8 +49,9 @@ bool has_any_of(std::string_view text, std::string_view chars) {
   return text.find_first_of(chars) != std::string_view::npos;
 }
 
-std::string quoted(const std::string& text) {
-  return "'" + text + "'";
+// 'text' for messages (core/printable.hpp).
+std::string quoted(std::string_view text) {
+  return "'" + printable(text) + "'";
 }
 
 // ---- Printing ----
@@ -101,7 +108,9 @@ std::string key_of(const Resource& resource) {
 
 Status scalar_from_number(double number, const std::string& shown, int64_t* millis) {
   if (std::isnan(number)) return Status::invalid(quoted(shown) + " is not a number");
-  if (number < 0) return Status::invalid(quoted(shown) + " is negative: amounts are 0 or more");
+  if (std::signbit(number)) {  // -0 too: a sign there is a mistake somewhere
+    return Status::invalid(quoted(shown) + " is negative: amounts are 0 or more");
+  }
   if (std::isinf(number) || number * 1000 > static_cast<double>(kMaxScalarMillis)) {
     return Status::invalid(quoted(shown) + " is too large (at most " +
                            format_scalar(kMaxScalarMillis) + ")");
@@ -138,12 +147,15 @@ Status parse_range(const std::string& text, ValueRange* range) {
   if (text.front() == '-') {
     return Status::invalid("range " + quoted(text) + " is negative: values are 0 or more");
   }
-  std::vector<std::string> bounds = split(text, '-');
-  if (bounds.size() > 2) {
+  size_t dash = text.find('-');
+  if (dash != std::string::npos && text.find('-', dash + 1) != std::string::npos) {
     return Status::invalid(quoted(text) + " is not a range: expected BEGIN-END or one value");
   }
-  CLUSTERCTL_RETURN_IF_ERROR(parse_range_bound(bounds.front(), &range->begin));
-  CLUSTERCTL_RETURN_IF_ERROR(parse_range_bound(bounds.back(), &range->end));
+  std::string begin = trim(std::string_view(text).substr(0, dash));
+  std::string end =
+      dash == std::string::npos ? begin : trim(std::string_view(text).substr(dash + 1));
+  CLUSTERCTL_RETURN_IF_ERROR(parse_range_bound(begin, &range->begin));
+  CLUSTERCTL_RETURN_IF_ERROR(parse_range_bound(end, &range->end));
   if (range->begin > range->end) {
     return Status::invalid("range " + quoted(text) + " ends before it begins");
   }
@@ -153,13 +165,13 @@ Status parse_range(const std::string& text, ValueRange* range) {
 Status parse_ranges(const std::string& text, std::vector<ValueRange>* ranges) {
   std::string body = trim(std::string_view(text).substr(1, text.size() - 2));
   if (body.empty()) return Status::ok();
-  for (const std::string& part : split(body, ',')) {
+  return for_each_part(body, ',', [&](const std::string& part) {
     if (part.empty()) return Status::invalid(quoted(text) + " has an empty range");
     ValueRange range;
     CLUSTERCTL_RETURN_IF_ERROR(parse_range(part, &range));
     ranges->push_back(range);
-  }
-  return Status::ok();
+    return Status::ok();
+  });
 }
 
 // ---- Sets: "{a,b}" ----
@@ -167,11 +179,11 @@ Status parse_ranges(const std::string& text, std::vector<ValueRange>* ranges) {
 Status parse_set(const std::string& text, std::set<std::string>* items) {
   std::string body = trim(std::string_view(text).substr(1, text.size() - 2));
   if (body.empty()) return Status::ok();
-  for (const std::string& item : split(body, ',')) {
+  return for_each_part(body, ',', [&](const std::string& item) {
     if (item.empty()) return Status::invalid(quoted(text) + " has an empty item");
     items->insert(item);
-  }
-  return Status::ok();
+    return Status::ok();
+  });
 }
 
 // ---- One resource ----
@@ -241,17 +253,6 @@ Status parse_item(const std::string& item, Resource* resource) {
   return parse_value(trim(item.substr(colon + 1)), resource);
 }
 
-// Resources::add sees only what is kept, so a zero ("gpus:0") would hide a
-// type clash with a later entry; `seen` remembers every name's type.
-Status check_type(const Resource& resource, std::map<std::string, Resource::Type>* seen) {
-  static constexpr const char* kTypeNames[] = {"a scalar", "ranges", "a set"};
-  auto [it, first] = seen->emplace(resource.name, resource.type);
-  if (first || it->second == resource.type) return Status::ok();
-  return Status::invalid(quoted(resource.name) + " is given both as " +
-                         kTypeNames[static_cast<int>(it->second)] + " and as " +
-                         kTypeNames[static_cast<int>(resource.type)]);
-}
-
 // Duplicates add up; the sum must stay printable and parsable.
 Status check_totals(const Resources& resources) {
   for (const Resource& resource : resources.items()) {
@@ -277,6 +278,33 @@ Status attributes_error(const std::string& text, const std::string& detail) {
   return Status::invalid("invalid attributes " + quoted(text) + ": " + detail);
 }
 
+// "cpus:2" or "ports:[1-5]", a flat map entry as text for messages.
+std::string shown_entry(const std::string& key, const Resources::FlatValue& value) {
+  return key + ":" + (value.is_number ? format_number(value.number) : value.text);
+}
+
+// One flat map entry. A number is a scalar; a string is the text of ranges
+// or a set, never a scalar ("2"): a peer that sends one has a bug to fix.
+Status flat_entry(const std::string& key, const Resources::FlatValue& value, Resource* resource) {
+  CLUSTERCTL_RETURN_IF_ERROR(parse_key(trim(key), key + ":", resource));
+  if (value.is_number) {
+    // The fast path, for every offer (false for NaN); the others get their message below.
+    if (!std::signbit(value.number) &&
+        value.number * 1000 <= static_cast<double>(kMaxScalarMillis)) {
+      resource->scalar_millis = std::llround(value.number * 1000);
+      return Status::ok();
+    }
+    return scalar_from_number(value.number, format_number(value.number), &resource->scalar_millis);
+  }
+  std::string text = trim(value.text);
+  if (!text.empty() && text.front() != '[' && text.front() != '{') {
+    return Status::invalid(quoted(resource->name) + " is the string " + quoted(value.text) +
+                           ": send a scalar as a number (strings are for ranges, '[1-5]', "
+                           "and sets, '{a,b}')");
+  }
+  return parse_value(text, resource);
+}
+
 }  // namespace
 
 std::string Resource::to_string() const {
@@ -293,18 +321,20 @@ std::string Resources::to_string() const {
 }
 
 StatusOr<Resources> Resources::parse(const std::string& text) {
-  Resources result;
-  std::map<std::string, Resource::Type> types;
-  for (const std::string& item : split(text, ';')) {
-    if (item.empty()) continue;  // tolerates "cpus:1;" and ";;"
+  std::vector<Resource> list;
+  Status parsed = for_each_part(text, ';', [&list](const std::string& item) {
+    if (item.empty()) return Status::ok();  // tolerates "cpus:1;" and ";;"
     Resource resource;
-    Status status = parse_item(item, &resource);
-    if (status.is_ok()) status = check_type(resource, &types);
-    if (status.is_ok()) status = result.add(resource);
-    if (!status.is_ok()) return resources_error(text, status);
-  }
-  Status totals = check_totals(result);
-  if (!totals.is_ok()) return resources_error(text, totals);
+    CLUSTERCTL_RETURN_IF_ERROR(parse_item(item, &resource));
+    list.push_back(std::move(resource));
+    return Status::ok();
+  });
+  if (!parsed.is_ok()) return resources_error(text, parsed);
+  // Zeros ("gpus:0") are checked too: a type clash must not hide behind one.
+  Resources result;
+  Status added = result.add_all(list);
+  if (added.is_ok()) added = check_totals(result);
+  if (!added.is_ok()) return resources_error(text, added);
   return result;
 }
 
@@ -324,27 +354,20 @@ std::map<std::string, Resources::FlatValue> Resources::to_flat_map() const {
 }
 
 StatusOr<Resources> Resources::from_flat_map(const std::map<std::string, FlatValue>& flat) {
-  Resources result;
-  std::map<std::string, Resource::Type> types;
+  std::vector<Resource> list;
+  list.reserve(flat.size());
   for (const auto& [key, value] : flat) {
-    // Numbers are formatted only for error messages: this runs for every offer.
-    auto shown_value = [&value] {
-      return value.is_number ? format_number(value.number) : value.text;
-    };
     Resource resource;
-    Status status = parse_key(trim(key), key + ":", &resource);
-    bool plain_number = value.is_number && value.number >= 0 &&
-                        value.number * 1000 <= static_cast<double>(kMaxScalarMillis);
-    if (status.is_ok() && plain_number) {
-      resource.scalar_millis = std::llround(value.number * 1000);
-    } else if (status.is_ok() && value.is_number) {
-      status = scalar_from_number(value.number, shown_value(), &resource.scalar_millis);
-    } else if (status.is_ok()) {
-      status = parse_value(trim(value.text), &resource);
-    }
-    if (status.is_ok()) status = check_type(resource, &types);
-    if (status.is_ok()) status = result.add(resource);
-    if (!status.is_ok()) return resources_error(key + ":" + shown_value(), status);
+    Status status = flat_entry(key, value, &resource);
+    if (!status.is_ok()) return resources_error(shown_entry(key, value), status);
+    list.push_back(std::move(resource));
+  }
+  Resources result;
+  size_t bad = 0;
+  Status added = result.add_all(list, &bad);
+  if (!added.is_ok()) {
+    auto at = std::next(flat.begin(), static_cast<std::ptrdiff_t>(bad));
+    return resources_error(shown_entry(at->first, at->second), added);
   }
   Status totals = check_totals(result);
   if (!totals.is_ok()) return resources_error(result.to_string(), totals);
@@ -353,20 +376,22 @@ StatusOr<Resources> Resources::from_flat_map(const std::map<std::string, FlatVal
 
 StatusOr<std::map<std::string, std::string>> parse_attributes(const std::string& text) {
   std::map<std::string, std::string> attributes;
-  for (const std::string& item : split(text, ';')) {
-    if (item.empty()) continue;
+  Status parsed = for_each_part(text, ';', [&attributes](const std::string& item) {
+    if (item.empty()) return Status::ok();
     size_t colon = item.find(':');
     if (colon == std::string::npos) {
-      return attributes_error(text, "expected NAME:VALUE, got " + quoted(item));
+      return Status::invalid("expected NAME:VALUE, got " + quoted(item));
     }
     std::string name = trim(item.substr(0, colon));
     std::string value = trim(item.substr(colon + 1));
-    if (name.empty()) return attributes_error(text, quoted(item) + " has no name before ':'");
-    if (value.empty()) return attributes_error(text, quoted(name) + " has no value after ':'");
+    if (name.empty()) return Status::invalid(quoted(item) + " has no name before ':'");
+    if (value.empty()) return Status::invalid(quoted(name) + " has no value after ':'");
     if (!attributes.emplace(name, value).second) {
-      return attributes_error(text, quoted(name) + " is given twice");
+      return Status::invalid(quoted(name) + " is given twice");
     }
-  }
+    return Status::ok();
+  });
+  if (!parsed.is_ok()) return attributes_error(text, parsed.message());
   return attributes;
 }
 

@@ -8,12 +8,13 @@
 #include <string_view>
 #include <tuple>
 
+#include "core/printable.hpp"
+
 namespace clusterctl {
 
 namespace {
 
 constexpr int64_t kMaxMillis = std::numeric_limits<int64_t>::max();
-constexpr uint64_t kMaxRangeValue = std::numeric_limits<uint64_t>::max();
 
 bool is_name_char(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
@@ -37,7 +38,7 @@ Status validate_name(const std::string& name) {
   if (name.empty()) return Status::invalid("a resource name must not be empty");
   for (char c : name) {
     if (!is_name_char(c) && c != '/') {
-      return Status::invalid("'" + name +
+      return Status::invalid("'" + printable(name) +
                              "' is not a valid resource name: use letters, digits, '_', '-', "
                              "'.' or '/'");
     }
@@ -46,11 +47,11 @@ Status validate_name(const std::string& name) {
 }
 
 Status validate_set_item(const std::string& name, const std::string& item) {
-  if (item.empty()) return Status::invalid("set '" + name + "' has an empty item");
+  if (item.empty()) return Status::invalid("set '" + printable(name) + "' has an empty item");
   for (char c : item) {
     if (std::isspace(static_cast<unsigned char>(c)) ||
         std::string_view(",;{}[]()").find(c) != std::string_view::npos) {
-      return Status::invalid("set item '" + item +
+      return Status::invalid("set item '" + printable(item) +
                              "' must not contain whitespace or any of , ; { } [ ] ( )");
     }
   }
@@ -88,57 +89,20 @@ Status validate(const Resource& resource) {
   return validate_value(resource);
 }
 
-// ---- Ranges: sorted by begin, merged, non-overlapping ----
-
-std::vector<ValueRange> normalized(std::vector<ValueRange> ranges) {
-  std::sort(ranges.begin(), ranges.end(),
-            [](const ValueRange& a, const ValueRange& b) { return a.begin < b.begin; });
-  std::vector<ValueRange> merged;
-  for (const ValueRange& range : ranges) {
-    bool touches = !merged.empty() &&
-                   (merged.back().end == kMaxRangeValue || range.begin <= merged.back().end + 1);
-    if (touches) {
-      merged.back().end = std::max(merged.back().end, range.end);
-    } else {
-      merged.push_back(range);
-    }
-  }
-  return merged;
-}
-
-// `from` minus `removed`; both normalized.
-std::vector<ValueRange> subtract_ranges(const std::vector<ValueRange>& from,
-                                        const std::vector<ValueRange>& removed) {
-  std::vector<ValueRange> result;
-  for (ValueRange rest : from) {
-    bool anything_left = true;
-    for (const ValueRange& cut : removed) {
-      if (cut.end < rest.begin || cut.begin > rest.end) continue;
-      if (cut.begin > rest.begin) result.push_back({rest.begin, cut.begin - 1});
-      if (cut.end >= rest.end) {
-        anything_left = false;
-        break;
-      }
-      rest.begin = cut.end + 1;
-    }
-    if (anything_left) result.push_back(rest);
-  }
-  return result;
-}
-
-// True if every value of `inner` is in `outer`; both normalized, so each inner
-// range must lie within a single outer range.
-bool ranges_contain(const std::vector<ValueRange>& outer, const std::vector<ValueRange>& inner) {
-  return std::all_of(inner.begin(), inner.end(), [&](const ValueRange& range) {
-    return std::any_of(outer.begin(), outer.end(), [&](const ValueRange& o) {
-      return o.begin <= range.begin && range.end <= o.end;
-    });
-  });
-}
-
 // ---- Entries: a vector sorted by (name, role), one entry per pair ----
+//
+// Whole-vector operations are linear merges (or sorts) so that nothing is
+// quadratic in the number of entries or ranges, whatever a peer sends.
 
 using Entries = std::vector<Resource>;
+
+bool key_less(const Resource& a, const Resource& b) {
+  return std::tie(a.name, a.role) < std::tie(b.name, b.role);
+}
+
+bool same_key(const Resource& a, const Resource& b) {
+  return a.name == b.name && a.role == b.role;
+}
 
 // Works on Entries and const Entries.
 template <typename EntryVector>
@@ -156,11 +120,12 @@ auto find_entry(EntryVector& entries, const std::string& name, const std::string
   return entries.end();
 }
 
-// The type `name` already has in `entries` (any role), or nullptr.
+// An entry named `name` (any role) in `entries`, or nullptr: every role sorts
+// after "", so the first one is at the lower bound of (name, "").
 const Resource* any_entry_named(const Entries& entries, const std::string& name) {
-  auto it = std::find_if(entries.begin(), entries.end(),
-                         [&](const Resource& entry) { return entry.name == name; });
-  return it == entries.end() ? nullptr : &*it;
+  static const std::string kNoRole;
+  auto it = lower_bound_of(entries, name, kNoRole);
+  return it != entries.end() && it->name == name ? &*it : nullptr;
 }
 
 // A copy holding only the value of its type, with ranges normalized.
@@ -174,7 +139,7 @@ Resource cleaned(const Resource& resource) {
       clean.scalar_millis = resource.scalar_millis;
       break;
     case Resource::Type::kRanges:
-      clean.ranges = normalized(resource.ranges);
+      clean.ranges = normalize_ranges(resource.ranges);
       break;
     case Resource::Type::kSet:
       clean.items = resource.items;
@@ -183,48 +148,36 @@ Resource cleaned(const Resource& resource) {
   return clean;
 }
 
-// Adds `more` (clean, same type as any entry of its name) into `entries`.
-void merge_into(Entries& entries, const Resource& more) {
-  if (more.empty()) return;
-  auto it = lower_bound_of(entries, more.name, more.role);
-  if (it == entries.end() || it->name != more.name || it->role != more.role) {
-    entries.insert(it, more);
-    return;
-  }
+// Adds the value of `more` to `into` (same name, role and type; both clean).
+void add_value(Resource& into, const Resource& more) {
   switch (more.type) {
     case Resource::Type::kScalar:
-      it->scalar_millis = it->scalar_millis > kMaxMillis - more.scalar_millis
-                              ? kMaxMillis
-                              : it->scalar_millis + more.scalar_millis;
+      into.scalar_millis = into.scalar_millis > kMaxMillis - more.scalar_millis
+                               ? kMaxMillis
+                               : into.scalar_millis + more.scalar_millis;
       break;
-    case Resource::Type::kRanges: {
-      std::vector<ValueRange> all = it->ranges;
-      all.insert(all.end(), more.ranges.begin(), more.ranges.end());
-      it->ranges = normalized(std::move(all));
+    case Resource::Type::kRanges:
+      into.ranges = union_ranges(into.ranges, more.ranges);
       break;
-    }
     case Resource::Type::kSet:
-      it->items.insert(more.items.begin(), more.items.end());
+      into.items.insert(more.items.begin(), more.items.end());
       break;
   }
 }
 
-// Removes what of `less` is in `entries`; an entry left empty is dropped.
-void subtract_from(Entries& entries, const Resource& less) {
-  auto it = find_entry(entries, less.name, less.role);
-  if (it == entries.end() || it->type != less.type) return;
+// Removes what of `less` is in `from` (same name, role and type; both clean).
+void subtract_value(Resource& from, const Resource& less) {
   switch (less.type) {
     case Resource::Type::kScalar:
-      it->scalar_millis = std::max<int64_t>(0, it->scalar_millis - less.scalar_millis);
+      from.scalar_millis = std::max<int64_t>(0, from.scalar_millis - less.scalar_millis);
       break;
     case Resource::Type::kRanges:
-      it->ranges = subtract_ranges(it->ranges, less.ranges);
+      from.ranges = subtract_ranges(from.ranges, less.ranges);
       break;
     case Resource::Type::kSet:
-      for (const std::string& item : less.items) it->items.erase(item);
+      for (const std::string& item : less.items) from.items.erase(item);
       break;
   }
-  if (it->empty()) entries.erase(it);
 }
 
 bool entry_contains(const Resource& have, const Resource& want) {
@@ -241,12 +194,65 @@ bool entry_contains(const Resource& have, const Resource& want) {
   return false;
 }
 
+// Clean entries in any order (types agreeing per name) as Entries: sorted,
+// one per key, empty ones dropped. Ranges of one key are gathered and
+// normalized once, so n single ranges cost O(n log n).
+Entries collapsed(Entries list) {
+  std::stable_sort(list.begin(), list.end(), key_less);
+  Entries result;
+  result.reserve(list.size());
+  bool gathered_ranges = false;
+  for (Resource& entry : list) {
+    if (result.empty() || !same_key(result.back(), entry)) {
+      result.push_back(std::move(entry));
+    } else if (entry.type == Resource::Type::kRanges) {
+      auto& ranges = result.back().ranges;
+      ranges.insert(ranges.end(), entry.ranges.begin(), entry.ranges.end());
+      gathered_ranges = true;
+    } else {
+      add_value(result.back(), entry);
+    }
+  }
+  for (Resource& entry : result) {
+    if (gathered_ranges && entry.type == Resource::Type::kRanges) {
+      entry.ranges = normalize_ranges(std::move(entry.ranges));
+    }
+  }
+  std::erase_if(result, [](const Resource& entry) { return entry.empty(); });
+  return result;
+}
+
+// Both Entries added up (types agreeing per name): one linear merge.
+Entries combined(Entries a, const Entries& b) {
+  if (b.empty()) return a;
+  Entries result;
+  result.reserve(a.size() + b.size());
+  auto next_b = b.begin();
+  for (Resource& entry : a) {
+    while (next_b != b.end() && key_less(*next_b, entry)) result.push_back(*next_b++);
+    if (next_b != b.end() && same_key(*next_b, entry)) add_value(entry, *next_b++);
+    result.push_back(std::move(entry));
+  }
+  result.insert(result.end(), next_b, b.end());
+  return result;
+}
+
+// "ports" or "ports(ops)", for messages.
+std::string key_text(const Resource& resource) {
+  return resource.role == "*" ? resource.name : resource.name + "(" + resource.role + ")";
+}
+
+Status over_limit(const std::string& what, size_t count, const char* unit, size_t limit) {
+  return Status::invalid(what + ": " + std::to_string(count) + " " + unit + " is more than the " +
+                         std::to_string(limit) + " allowed");
+}
+
 }  // namespace
 
 Status validate_role(const std::string& role) {
   if (role == "*") return Status::ok();
   auto fail = [&](const std::string& why) {
-    return Status::invalid("invalid role '" + role + "': " + why +
+    return Status::invalid("invalid role '" + printable(role) + "': " + why +
                            " (a role is '*' or names of letters, digits, '_', '-' and '.' "
                            "joined by '/', e.g. eng/ml)");
   };
@@ -258,7 +264,7 @@ Status validate_role(const std::string& role) {
     if (segment.empty()) return fail("it has an empty name between '/'");
     if (segment == "." || segment == "..") return fail("'" + segment + "' is not allowed");
     for (char c : segment) {
-      if (!is_name_char(c)) return fail("'" + std::string(1, c) + "' is not allowed");
+      if (!is_name_char(c)) return fail("'" + printable(std::string(1, c)) + "' is not allowed");
     }
     if (slash == std::string::npos) return Status::ok();
     start = slash + 1;
@@ -284,31 +290,61 @@ bool Resource::empty() const {
 }
 
 Status Resources::add(const Resource& resource) {
-  CLUSTERCTL_RETURN_IF_ERROR(validate(resource));
-  const Resource* existing = any_entry_named(items_, resource.name);
-  if (existing != nullptr && existing->type != resource.type) {
-    return Status::invalid("'" + resource.name + "' is given both as " + type_name(existing->type) +
-                           " and as " + type_name(resource.type));
+  return add_all({resource});
+}
+
+Status Resources::add_all(const std::vector<Resource>& resources, size_t* bad_index) {
+  std::map<std::string, Resource::Type> new_names;  // types of names not here yet
+  Entries clean;
+  clean.reserve(resources.size());
+  for (size_t i = 0; i < resources.size(); ++i) {
+    const Resource& resource = resources[i];
+    Status status = validate(resource);
+    if (status.is_ok()) {
+      const Resource* existing = any_entry_named(items_, resource.name);
+      Resource::Type known = existing != nullptr
+                                 ? existing->type
+                                 : new_names.emplace(resource.name, resource.type).first->second;
+      if (known != resource.type) {
+        status = Status::invalid("'" + resource.name + "' is given both as " + type_name(known) +
+                                 " and as " + type_name(resource.type));
+      }
+    }
+    if (!status.is_ok()) {
+      if (bad_index != nullptr) *bad_index = i;
+      return status;
+    }
+    clean.push_back(cleaned(resource));
   }
-  merge_into(items_, cleaned(resource));
+  items_ = combined(std::move(items_), collapsed(std::move(clean)));
   return Status::ok();
 }
 
 // Entries whose name has another type here cannot be added and are skipped
 // (operator+= cannot report an error); add() reports them.
 Resources& Resources::operator+=(const Resources& other) {
-  if (&other == this) return *this += Resources(other);
+  Entries addable;
+  addable.reserve(other.items_.size());
   for (const Resource& resource : other.items_) {
     const Resource* existing = any_entry_named(items_, resource.name);
-    if (existing != nullptr && existing->type != resource.type) continue;
-    merge_into(items_, resource);
+    if (existing == nullptr || existing->type == resource.type) addable.push_back(resource);
   }
+  items_ = combined(std::move(items_), addable);
   return *this;
 }
 
 Resources& Resources::operator-=(const Resources& other) {
-  if (&other == this) return *this -= Resources(other);
-  for (const Resource& resource : other.items_) subtract_from(items_, resource);
+  if (&other == this) {
+    items_.clear();  // every scalar floors at 0, every value is removed
+    return *this;
+  }
+  auto less = other.items_.begin();
+  for (Resource& entry : items_) {
+    less = std::lower_bound(less, other.items_.end(), entry, key_less);
+    if (less == other.items_.end()) break;
+    if (same_key(*less, entry) && less->type == entry.type) subtract_value(entry, *less);
+  }
+  std::erase_if(items_, [](const Resource& entry) { return entry.empty(); });
   return *this;
 }
 
@@ -349,12 +385,28 @@ Resources Resources::allocatable_to(const std::string& role) const {
 }
 
 Resources Resources::with_role(const std::string& role) const {
+  Entries renamed = items_;
+  for (Resource& resource : renamed) resource.role = role;
   Resources result;
-  for (Resource resource : items_) {
-    resource.role = role;
-    merge_into(result.items_, resource);
-  }
+  result.items_ = collapsed(std::move(renamed));
   return result;
+}
+
+Status check_resource_limits(const Resources& resources) {
+  if (resources.items().size() > kMaxResourceEntries) {
+    return over_limit("resources", resources.items().size(), "distinct names and roles",
+                      kMaxResourceEntries);
+  }
+  for (const Resource& resource : resources.items()) {
+    if (resource.ranges.size() > kMaxRangesPerResource) {
+      return over_limit(key_text(resource), resource.ranges.size(), "ranges",
+                        kMaxRangesPerResource);
+    }
+    if (resource.items.size() > kMaxSetItems) {
+      return over_limit(key_text(resource), resource.items.size(), "set items", kMaxSetItems);
+    }
+  }
+  return Status::ok();
 }
 
 }  // namespace clusterctl

@@ -19,15 +19,9 @@
 #include <vector>
 
 #include "core/status.hpp"
+#include "core/value_ranges.hpp"
 
 namespace clusterctl {
-
-// An inclusive range [begin, end].
-struct ValueRange {
-  uint64_t begin = 0;
-  uint64_t end = 0;
-  bool operator==(const ValueRange& other) const = default;
-};
 
 struct Resource {
   enum class Type { kScalar, kRanges, kSet };
@@ -76,6 +70,10 @@ class Resources {
   // Adds one resource (merging with an existing (name, role) entry).
   // Fails if the name already exists with another type.
   Status add(const Resource& resource);
+  // Adds many at once in O(n log n) (n calls of add() would cost O(n) each).
+  // Checks each like add(), in order; on the first error nothing is added and
+  // *bad_index (if given) is the index of the resource at fault.
+  Status add_all(const std::vector<Resource>& resources, size_t* bad_index = nullptr);
 
   Resources& operator+=(const Resources& other);
   // Subtracts what is there: scalars floor at 0, ranges/set items removed.
@@ -113,6 +111,18 @@ class Resources {
  private:
   std::vector<Resource> items_;  // sorted by (name, role)
 };
+
+// What one agent may offer and one task may ask for, checked where they come
+// in (agent.register, the agent's --resources, a task at accept) so that one
+// peer cannot make the allocator's work, offers and messages large. Inside the
+// cluster arithmetic may exceed them (an agent's ports fragmented by many
+// tasks); every operation stays O(n log n) then. See docs/PROTOCOL.md.
+inline constexpr size_t kMaxResourceEntries = 256;     // distinct (name, role) pairs
+inline constexpr size_t kMaxRangesPerResource = 1000;  // ranges of one entry, once merged
+inline constexpr size_t kMaxSetItems = 1000;           // items of one set entry
+// Names the first limit exceeded: "ports: 100000 ranges is more than the 1000
+// allowed".
+Status check_resource_limits(const Resources& resources);
 
 // Agent attributes "rack:r1;zone:z2" as a map; errors name the bad part.
 StatusOr<std::map<std::string, std::string>> parse_attributes(const std::string& text);

@@ -119,6 +119,7 @@ StatusOr<std::unique_ptr<Agent>> Agent::create(asio::io_context& io, AgentOption
                                                             : Resources::parse(options.resources);
   if (!resources) return resources.status();
   if (resources->empty()) return Status::invalid("the agent has no resources to offer");
+  CLUSTERCTL_RETURN_IF_ERROR(check_resource_limits(*resources));
   auto attributes = parse_attributes(options.attributes);
   if (!attributes) return attributes.status();
   auto agent = std::make_unique<AgentImpl>(io, std::move(options), std::move(resources).value(),

@@ -18,6 +18,8 @@ Status validate_agent(const AgentInfo& info) {
   }
   if (info.address.empty()) return Status::invalid("agent did not say its address");
   if (info.resources.empty()) return Status::invalid("agent has no resources to offer");
+  Status limits = check_resource_limits(info.resources);
+  if (!limits) return Status::invalid("agent offers too much: " + limits.message());
   return Status::ok();
 }
 }  // namespace

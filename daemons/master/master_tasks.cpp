@@ -2,21 +2,17 @@
 #include "core/ids.hpp"
 #include "core/log.hpp"
 #include "core/task_status.hpp"
+#include "core/task_validation.hpp"
 #include "daemons/master/master_impl.hpp"
 
 namespace clusterctl {
 
 Status MasterImpl::validate_task(const TaskInfo& task, const std::string& framework_id,
                                  const Resources& remaining) const {
-  if (!is_valid_id(task.task_id)) {
-    return Status::invalid("task id '" + task.task_id +
-                           "' is invalid: use 1-128 letters, digits, '_', '.' or '-'");
-  }
+  CLUSTERCTL_RETURN_IF_ERROR(validate_task_info(task));
   if (state_.tasks.count(task_key(framework_id, task.task_id)) > 0) {
     return Status::already_exists("a task with id " + task.task_id + " is already running");
   }
-  if (task.command.value.empty())
-    return Status::invalid("task " + task.task_id + " has no command");
   if (task.resources.scalar("cpus") <= 0 && task.resources.scalar("mem") <= 0) {
     return Status::invalid("task " + task.task_id + " must ask for some cpus or mem");
   }

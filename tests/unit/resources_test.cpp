@@ -477,15 +477,16 @@ TEST(ResourcesFlatMap, RoundTrips) {
   }
 }
 
-TEST(ResourcesFlatMap, AcceptsEquivalentKeysAndTextScalars) {
+TEST(ResourcesFlatMap, AcceptsEquivalentKeys) {
   std::map<std::string, Resources::FlatValue> flat;
   flat["cpus"] = {true, 1, ""};
   flat["cpus(*)"] = {true, 0.5, ""};
-  flat[" mem ( ops ) "] = {false, 0, " 64 "};
+  flat[" mem ( ops ) "] = {true, 64, ""};
+  flat[" ports "] = {false, 0, " [1-2] "};
   flat["gpus"] = {true, 0, ""};
   StatusOr<Resources> resources = Resources::from_flat_map(flat);
   ASSERT_TRUE(resources.is_ok()) << resources.status().message();
-  EXPECT_EQ(resources->to_string(), "cpus:1.5;mem(ops):64");
+  EXPECT_EQ(resources->to_string(), "cpus:1.5;mem(ops):64;ports:[1-2]");
 }
 
 TEST(ResourcesFlatMap, ValidatesLikeParse) {
