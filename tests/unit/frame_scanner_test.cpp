@@ -68,9 +68,9 @@ TEST(FrameScanner, RefusesWhatPassesTheLimitsBeforeTheFrameIsWhole) {
     auto found = scanner.scan(bytes.data(), bytes.size());
     return found.is_ok() ? std::string() : found.status().message();
   };
-  // 60 arrays of one element: 121 values, unfinished.
-  std::string many("\xdc\x00\x3c", 3);
-  for (int i = 0; i < 60; ++i) many += std::string("\x91\xc0", 2);
+  // 40 arrays of two nils: 121 values, unfinished.
+  std::string many("\xdc\x00\x28", 3);
+  for (int i = 0; i < 40; ++i) many += std::string("\x92\xc0\xc0", 3);
   EXPECT_NE(error_of(many).find("more than 100 values"), std::string::npos);
   EXPECT_NE(error_of(std::string("\xdc\x00\x33", 3)).find("51 elements"), std::string::npos);
   EXPECT_NE(error_of(std::string("\x91\x91\x91\x91\x91", 5)).find("deeper than 4"),
@@ -95,9 +95,10 @@ std::string tiny_arrays(size_t count) {
 }
 
 TEST(FrameDecoder, AnUnfinishedFrameCostsTheBytesReceived) {
-  // [0, 1, "x", [[...]]] announcing 500,001 arrays, of which 500,000 come (8 MB).
-  std::string head("\x94\x00\x01\xa1x\x91\xdd\x00\x07\xa1\x21", 11);
-  std::string body = tiny_arrays(500000);
+  // [0, 1, "x", [[...]]] announcing 120,001 arrays, of which 120,000 come
+  // (1.9 MB, 1.92 million values: just under kMaxFrameObjects).
+  std::string head("\x94\x00\x01\xa1x\x91\xdd\x00\x01\xd4\xc1", 11);
+  std::string body = tiny_arrays(120000);
   size_t before = heap_in_use();
   FrameDecoder decoder;
   decoder.feed(head.data(), head.size());
@@ -109,7 +110,7 @@ TEST(FrameDecoder, AnUnfinishedFrameCostsTheBytesReceived) {
   }
   EXPECT_EQ(decoder.pending_bytes(), head.size() + body.size());
   EXPECT_LE(decoder.held_bytes(), decoder.pending_bytes() + (1 << 20));
-  // Unpacked, those arrays would take 8,000,000 objects of 24 bytes (192 MB).
+  // Unpacked, those arrays would take 1,920,000 objects of 24 bytes (46 MB).
   EXPECT_LT(heap_in_use() - before, decoder.pending_bytes() + (2 << 20));
 }
 
