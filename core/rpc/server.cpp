@@ -58,6 +58,15 @@ bool out_of_descriptors(const boost::system::error_code& error) {
          error == asio::error::no_buffer_space || error == asio::error::no_memory;
 }
 
+// Blocks of kTrimAfterBytes and more are mapped on their own, so that the
+// buffer of a large frame goes back to the system as soon as it is freed;
+// glibc's default would raise this threshold to the largest block freed and
+// keep later ones in a heap that only malloc_trim shrinks.
+void use_mapped_large_blocks() {
+  static bool done = [] { return mallopt(M_MMAP_THRESHOLD, kTrimAfterBytes) == 1; }();
+  (void)done;
+}
+
 // Closes a socket that is not (yet) a TcpConnection.
 ConnectionTable::Closer socket_closer(std::shared_ptr<tcp::socket> socket) {
   std::weak_ptr<tcp::socket> weak = socket;
@@ -233,12 +242,13 @@ Listener::Listener(asio::io_context& io_context, RpcHandlers handler_set,
       handlers(std::move(handler_set)),
       options(std::move(server_options)),
       table(ConnectionLimits{connection_cap(options.max_connections),
-                             options.max_connections_per_peer,
-                             options.max_unfinished_frame_bytes}),
+                             options.max_connections_per_peer, options.max_unfinished_frame_bytes}),
       close_log(std::make_shared<LogLimiter>(kWarningsPerInterval, kWarningInterval)),
       refusal_log(kWarningsPerInterval, kWarningInterval),
       accept_log(kWarningsPerInterval, kWarningInterval),
-      trim_timer(io_context) {}
+      trim_timer(io_context) {
+  use_mapped_large_blocks();
+}
 
 void Listener::close_for_cause(uint64_t key, const std::string& reason) {
   if (!stopped) {
