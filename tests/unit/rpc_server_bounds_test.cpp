@@ -2,7 +2,9 @@
 // HTTP head, caps on connections per peer and in total, and the cap on the
 // bytes of unfinished frames. Real loopback sockets, short deadlines.
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 
+#include <filesystem>
 #include <optional>
 
 #include "core/asio.hpp"
@@ -161,6 +163,38 @@ TEST_F(RpcServerBoundsTest, UnfinishedFramesOverTheCapCloseTheLargest) {
   asio::write(small, asio::buffer(hello_frame() + head + std::string(30 * 1024, 'x')));
   EXPECT_TRUE(wait_closed(large));
   EXPECT_FALSE(closed_by_server(small));
+}
+
+TEST_F(RpcServerBoundsTest, OutOfDescriptorsTheOldestIdleConnectionsAreShed) {
+  listen(RpcServerOptions());
+  size_t open_now = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+    (void)entry;
+    ++open_now;
+  }
+  struct rlimit saved {};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &saved), 0);
+  struct rlimit low = saved;
+  low.rlim_cur = open_now + 24;
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &low), 0);
+  // 16 silent clients, then the server accepts: it runs out after 8.
+  std::string host;
+  uint16_t port = 0;
+  ASSERT_TRUE(split_host_port(server_->address(), &host, &port).is_ok());
+  std::vector<tcp::socket> idle;
+  for (int i = 0; i < 16; ++i) {
+    tcp::socket socket(io_);
+    boost::system::error_code error;
+    socket.connect({asio::ip::make_address(host), port}, error);
+    if (error) break;
+    idle.push_back(std::move(socket));
+  }
+  bool shed = !idle.empty() && wait_closed(idle.front());
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &saved), 0);
+  EXPECT_EQ(idle.size(), 16u);
+  EXPECT_TRUE(shed);
+  idle.clear();
+  EXPECT_TRUE(connect().is_ok());
 }
 
 }  // namespace
