@@ -61,6 +61,7 @@ void setup_agent(CLI::App& app) {
                     "After a restart, how long recovered executors have to reconnect before "
                     "they are killed");
   add_container_flags(app, daemon.containers);
+  add_connection_flags(app, daemon.server);
   add_log_level_flag(app, options->log_level);
   set_run(app, options, &run_agent);
 }

@@ -9,7 +9,16 @@
 
 namespace clusterctl::cmd {
 
-namespace {}  // namespace
+namespace {
+
+Status positive_duration(const std::string& text) {
+  auto duration = parse_duration(text);
+  if (!duration) return duration.status();
+  if (duration->count() <= 0) return Status::invalid("the duration must be more than 0");
+  return Status::ok();
+}
+
+}  // namespace
 
 // The description is left empty so that help shows only the type name.
 CLI::Validator make_validator(std::function<Status(const std::string&)> check) {
@@ -99,6 +108,34 @@ CLI::Option* add_log_level_flag(CLI::App& app, LogLevel& target) {
       ->default_str(log_level_name(target))
       ->check(
           make_validator([](const std::string& text) { return parse_log_level(text).status(); }));
+}
+
+void add_connection_flags(CLI::App& app, RpcServerOptions& target) {
+  app.add_option("--max-connections", target.max_connections,
+                 "Connections the port keeps at once; past it the oldest that made no request "
+                 "yet makes room, or the new one is refused")
+      ->type_name("N")
+      ->check(CLI::Range(size_t{1}, size_t{1} << 30).description(""))
+      ->capture_default_str();
+  app.add_option("--max-connections-per-peer", target.max_connections_per_peer,
+                 "Connections one IP address may hold at once (executors reach their agent "
+                 "from 127.0.0.1)")
+      ->type_name("N")
+      ->check(CLI::Range(size_t{1}, size_t{1} << 30).description(""))
+      ->capture_default_str();
+  app.add_option_function<std::string>(
+         "--hello-timeout",
+         [&target](const std::string& text) {
+           target.hello_timeout = target.http_head_timeout = *parse_duration(text);
+         },
+         "A new connection is closed unless it says hello (RPC) or sends its request head "
+         "(HTTP) within this")
+      ->type_name("DURATION")
+      ->default_str(format_duration(target.hello_timeout))
+      ->check(make_validator([](const std::string& text) { return positive_duration(text); }));
+  add_duration_flag(app, "--http-idle-timeout", target.http_idle_timeout,
+                    "An HTTP request or response that makes no progress for this is closed")
+      ->check(make_validator([](const std::string& text) { return positive_duration(text); }));
 }
 
 CLI::Validator resources_validator() {

@@ -13,6 +13,7 @@
 
 #include "core/duration.hpp"
 #include "core/log.hpp"
+#include "core/rpc/server_options.hpp"
 #include "core/status.hpp"
 
 namespace clusterctl::cmd {
@@ -30,6 +31,10 @@ CLI::Option* add_duration_flag(CLI::App& app, const std::string& name, Duration&
 // The same for a duration with no default (unset until given).
 CLI::Option* add_duration_flag(CLI::App& app, const std::string& name,
                                std::optional<Duration>& target, const std::string& help);
+
+// The bounds of a daemon's port: --max-connections, --max-connections-per-peer,
+// --hello-timeout (RPC hello and HTTP request head), --http-idle-timeout.
+void add_connection_flags(CLI::App& app, RpcServerOptions& target);
 
 // --log-level debug|info|warning|error.
 CLI::Option* add_log_level_flag(CLI::App& app, LogLevel& target);

@@ -76,6 +76,7 @@ void setup_master(CLI::App& app) {
       ->capture_default_str();
   add_duration_flag(app, "--registry-gc-interval", daemon.registry_gc_interval,
                     "How often unreachable agents are checked against the two limits above");
+  add_connection_flags(app, daemon.server);
   add_log_level_flag(app, options->log_level);
   set_run(app, options, &run_master);
 }

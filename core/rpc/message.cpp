@@ -1,18 +1,19 @@
 #include "core/rpc/message.hpp"
 
+#include <algorithm>
 #include <cstring>
+#include <vector>
 
 namespace clusterctl {
 
 namespace {
 
-// Limits on what one frame may hold. Legitimate payloads are far below them;
-// past them the peer is broken or hostile.
-constexpr size_t kMaxElements = 1 << 20;
-constexpr size_t kMaxDepth = 64;
-// The unpacker's buffer starts small (it doubles as frames need): most
-// connections carry small frames and many are idle.
-constexpr size_t kInitialBufferBytes = 4096;
+// The receive buffer grows by at most this much at a time, so its capacity
+// stays close to the bytes actually received (doubling would let a 9 MiB
+// unfinished frame hold 16 MiB), and keeps at most kKeptBufferBytes once
+// empty: most connections carry small frames and many are idle.
+constexpr size_t kMaxBufferGrowth = 1024 * 1024;
+constexpr size_t kKeptBufferBytes = 64 * 1024;
 
 using Packer = msgpack::packer<msgpack::sbuffer>;
 
@@ -160,13 +161,55 @@ std::string encode_notification(const std::string& method, const Payload& params
 
 struct FrameDecoder::State {
   explicit State(size_t max_frame)
-      : max_frame_bytes(max_frame),
-        unpacker(nullptr, nullptr, kInitialBufferBytes,
-                 msgpack::unpack_limit(kMaxElements, kMaxElements, max_frame, max_frame, max_frame,
-                                       kMaxDepth)) {}
-  size_t max_frame_bytes;
-  msgpack::unpacker unpacker;
+      : scanner(FrameLimits{max_frame, kMaxFrameObjects, kMaxFrameContainer, kMaxFrameDepth}) {}
+  std::vector<char> buffer;
+  size_t start = 0;  // buffer[0, start) held frames already returned
+  FrameScanner scanner;
   Status failed;  // sticky: once broken, the stream stays broken
+
+  void compact() {
+    if (start == 0) return;
+    buffer.erase(buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(start));
+    start = 0;
+    if (buffer.capacity() > kKeptBufferBytes && buffer.capacity() > 2 * buffer.size()) {
+      std::vector<char>(buffer.begin(), buffer.end()).swap(buffer);
+    }
+  }
+  void append(const char* data, size_t size) {
+    size_t needed = buffer.size() + size;
+    if (needed > buffer.capacity()) {
+      buffer.reserve(needed + std::min(std::max(buffer.size(), size_t{4096}), kMaxBufferGrowth));
+    }
+    buffer.insert(buffer.end(), data, data + size);
+  }
+  // Unpacks the whole frame buffer[start, start + length) into a zone of the
+  // size the scanner counted (one allocation for a large frame).
+  StatusOr<std::optional<RpcMessage>> unpack(size_t length) {
+    size_t zone_bytes = scanner.objects() * (sizeof(msgpack::object) + alignof(msgpack::object)) +
+                        scanner.payload_bytes() + 256;
+    auto zone = std::make_shared<msgpack::zone>(std::max(zone_bytes, size_t{4096}));
+    const FrameLimits& limits = scanner.limits();
+    msgpack::object frame;
+    try {
+      size_t offset = 0;
+      frame = msgpack::unpack(
+          *zone, buffer.data() + start, length, offset, nullptr, nullptr,
+          msgpack::unpack_limit(limits.max_container, limits.max_container, limits.max_bytes,
+                                limits.max_bytes, limits.max_bytes, limits.max_depth + 1));
+    } catch (const std::exception& e) {
+      return Status::protocol(std::string("malformed frame: ") + e.what());
+    }
+    start += length;
+    scanner.reset();
+    if (start == buffer.size()) {
+      start = 0;
+      buffer.clear();
+      if (buffer.capacity() > kKeptBufferBytes) std::vector<char>().swap(buffer);
+    }
+    auto message = parse_message(frame, zone);
+    if (!message) return message.status();
+    return std::optional<RpcMessage>(std::move(message).value());
+  }
 };
 
 FrameDecoder::FrameDecoder(size_t max_frame_bytes)
@@ -176,42 +219,34 @@ FrameDecoder::~FrameDecoder() = default;
 
 void FrameDecoder::feed(const char* data, size_t size) {
   if (!state_->failed.is_ok()) return;
-  msgpack::unpacker& unpacker = state_->unpacker;
-  unpacker.reserve_buffer(size);
-  std::memcpy(unpacker.buffer(), data, size);
-  unpacker.buffer_consumed(size);
+  state_->compact();
+  state_->append(data, size);
 }
 
 StatusOr<std::optional<RpcMessage>> FrameDecoder::next() {
-  if (!state_->failed.is_ok()) return state_->failed;
-  msgpack::object_handle handle;
-  bool complete = false;
-  try {
-    complete = state_->unpacker.next(handle);
-  } catch (const msgpack::size_overflow& e) {
-    state_->failed =
-        Status::protocol("frame exceeds the limits (" + std::to_string(state_->max_frame_bytes) +
-                         " bytes, " + std::to_string(kMaxElements) + " elements): " + e.what());
-    return state_->failed;
-  } catch (const std::exception& e) {
-    state_->failed = Status::protocol(std::string("malformed frame: ") + e.what());
-    return state_->failed;
+  State& state = *state_;
+  if (!state.failed.is_ok()) return state.failed;
+  auto length = state.scanner.scan(state.buffer.data() + state.start, pending_bytes());
+  if (!length) {
+    state.failed = length.status();
+    return state.failed;
   }
-  if (!complete) {
-    if (state_->unpacker.message_size() > state_->max_frame_bytes) {
-      state_->failed =
-          Status::protocol("frame exceeds " + std::to_string(state_->max_frame_bytes) + " bytes");
-      return state_->failed;
-    }
-    return std::optional<RpcMessage>();
-  }
-  std::shared_ptr<msgpack::zone> zone(handle.zone().release());
-  auto message = parse_message(handle.get(), zone);
-  if (!message) {
-    state_->failed = message.status();
-    return state_->failed;
-  }
-  return std::optional<RpcMessage>(std::move(message).value());
+  if (*length == 0) return std::optional<RpcMessage>();
+  auto message = state.unpack(*length);
+  if (!message) state.failed = message.status();
+  return message;
+}
+
+void FrameDecoder::set_max_frame_bytes(size_t max_frame_bytes) {
+  state_->scanner.set_max_bytes(max_frame_bytes);
+}
+
+size_t FrameDecoder::pending_bytes() const {
+  return state_->buffer.size() - state_->start;
+}
+
+size_t FrameDecoder::held_bytes() const {
+  return state_->buffer.capacity();
 }
 
 }  // namespace clusterctl

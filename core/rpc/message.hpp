@@ -15,12 +15,20 @@
 
 #include <msgpack.hpp>
 
+#include "core/rpc/frame_scanner.hpp"
 #include "core/status.hpp"
 
 namespace clusterctl {
 
 constexpr uint32_t kProtocolVersion = 1;
 constexpr size_t kDefaultMaxFrameBytes = 16 * 1024 * 1024;
+// Values of all kinds in one frame: unpacked, each costs a msgpack::object
+// (24 bytes), so this caps a whole frame's objects near 50 MB however small
+// its values are. Legitimate frames hold far fewer.
+constexpr size_t kMaxFrameObjects = 1 << 21;
+// Elements of one array or map, and nesting depth.
+constexpr size_t kMaxFrameContainer = 1 << 20;
+constexpr size_t kMaxFrameDepth = 64;
 
 // One packed msgpack value (normally a map): what params and results are made of.
 using Payload = std::string;
@@ -82,9 +90,14 @@ std::string encode_response(uint32_t msgid, const Status& error, const Payload& 
 std::string encode_notification(const std::string& method, const Payload& params);
 
 // Splits a byte stream into frames. Untrusted input: a frame larger than
-// max_frame_bytes, nesting or element counts past sane limits, or a frame that
-// is not a valid msgpack-RPC message is an error after which the stream is
-// unusable (the connection must be closed). Not thread-safe.
+// max_frame_bytes, with more values, elements or nesting than the limits, or
+// that is not a valid msgpack-RPC message is an error after which the stream
+// is unusable (the connection must be closed).
+//
+// Memory tracks the bytes received: an unfinished frame is kept as bytes
+// (FrameScanner finds its end without building objects) and unpacked only
+// once whole, into one zone sized for it, so it is returned to the system as
+// soon as the message is dropped. Not thread-safe.
 class FrameDecoder {
  public:
   explicit FrameDecoder(size_t max_frame_bytes = kDefaultMaxFrameBytes);
@@ -96,6 +109,14 @@ class FrameDecoder {
   // The next complete message, std::nullopt if more bytes are needed, or an
   // error naming what was wrong ("frame exceeds 16777216 bytes").
   StatusOr<std::optional<RpcMessage>> next();
+
+  // Applies to the frame being received and every later one (a server
+  // raises it once the peer said hello).
+  void set_max_frame_bytes(size_t max_frame_bytes);
+  // Bytes received but not yet returned as messages (an unfinished frame).
+  size_t pending_bytes() const;
+  // Memory the decoder holds for them (its buffer's capacity).
+  size_t held_bytes() const;
 
  private:
   struct State;

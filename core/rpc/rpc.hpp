@@ -19,6 +19,7 @@
 #include "core/duration.hpp"
 #include "core/http/http.hpp"
 #include "core/rpc/message.hpp"
+#include "core/rpc/server_options.hpp"
 #include "core/status.hpp"
 
 namespace boost::asio {
@@ -87,11 +88,6 @@ class RpcConnection : public std::enable_shared_from_this<RpcConnection> {
   virtual void send_response(uint32_t msgid, const Status& error, const Payload& result) = 0;
 };
 
-struct RpcServerOptions {
-  size_t max_frame_bytes = kDefaultMaxFrameBytes;
-  std::string server_name = "clusterctl";  // reported in the hello reply
-};
-
 class RpcServer {
  public:
   virtual ~RpcServer() = default;
@@ -101,7 +97,9 @@ class RpcServer {
   virtual void stop() = 0;
 };
 
-// Binds host:port ("127.0.0.1:0" picks a free port) and starts accepting.
+// Binds host:port ("127.0.0.1:0" picks a free port) and starts accepting,
+// within the bounds of `options`; every refusal and every connection closed
+// for cause is logged (at most a few lines per interval).
 StatusOr<std::unique_ptr<RpcServer>> rpc_listen(boost::asio::io_context& io,
                                                 const std::string& host_port, RpcHandlers handlers,
                                                 RpcServerOptions options = {});

@@ -1,12 +1,18 @@
-// rpc_listen: accepts connections and tells msgpack-RPC from HTTP by the
-// first byte (a letter starts an HTTP request; an RPC frame starts with an
-// array byte).
+// rpc_listen: accepts connections within the server's bounds and tells
+// msgpack-RPC from HTTP by the first byte (a letter starts an HTTP request; an
+// RPC frame starts with an array byte).
+//
+// Out of file descriptors (EMFILE, ENFILE), the accept loop sheds the oldest
+// connections that made no request yet and waits a little, longer each time
+// nothing could be shed, instead of retrying at once.
+#include <malloc.h>
+#include <sys/resource.h>
+
+#include <algorithm>
 #include <cctype>
-#include <optional>
-#include <vector>
 
 #include "core/log.hpp"
-#include "core/rpc/rpc.hpp"
+#include "core/rpc/listener.hpp"
 #include "core/rpc/tcp_connection.hpp"
 
 namespace clusterctl {
@@ -14,135 +20,187 @@ namespace clusterctl {
 namespace {
 
 using asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
 
-// The listener's state is shared with its coroutines, so that destroying the
-// RpcServer while an accept is pending leaves nothing dangling.
-struct Listener {
-  Listener(asio::io_context& io_context, RpcHandlers handler_set, RpcServerOptions server_options)
-      : io(io_context),
-        acceptor(io_context),
-        handlers(std::move(handler_set)),
-        options(std::move(server_options)) {}
-  asio::io_context& io;
-  tcp::acceptor acceptor;
-  RpcHandlers handlers;
-  RpcServerOptions options;
-  std::vector<std::weak_ptr<RpcConnection>> connections;
-  bool stopped = false;
+// A connection that held an unfinished frame this large gives memory back to
+// the system (malloc_trim) once it is gone.
+constexpr size_t kTrimAfterBytes = 1024 * 1024;
+// Out of file descriptors: how many idle connections to shed at once, and
+// the waits before accepting again (growing while nothing can be shed).
+constexpr size_t kShedBatch = 16;
+constexpr Duration kRetryAfterShed{10};
+constexpr Duration kFirstBackoff{50};
+constexpr Duration kLongestBackoff{1000};
+// Each kind of warning: at most this many lines per interval.
+constexpr int kWarningsPerInterval = 5;
+constexpr Duration kWarningInterval{10 * 1000};
+
+// Connections may take at most this share of the file descriptors the
+// process may open; the rest stay for the registry, pidfds, plugins, files.
+constexpr size_t kConnectionDescriptorsPercent = 75;
+
+// --max-connections, lowered to what the descriptor limit leaves room for.
+size_t connection_cap(size_t max_connections) {
+  struct rlimit limit {};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) {
+    return max_connections;
+  }
+  size_t room = static_cast<size_t>(limit.rlim_cur) * kConnectionDescriptorsPercent / 100;
+  if (room >= max_connections) return max_connections;
+  LOG(kDebug) << "at most " << room << " connections at once: " << kConnectionDescriptorsPercent
+             << "% of the " << limit.rlim_cur << " file descriptors this process may open";
+  return std::max<size_t>(room, 1);
+}
+
+bool out_of_descriptors(const boost::system::error_code& error) {
+  return error == asio::error::no_descriptors ||
+         error == boost::system::errc::too_many_files_open_in_system ||
+         error == asio::error::no_buffer_space || error == asio::error::no_memory;
+}
+
+// Blocks of kTrimAfterBytes and more are mapped on their own, so that the
+// buffer of a large frame goes back to the system as soon as it is freed;
+// glibc's default would raise this threshold to the largest block freed and
+// keep later ones in a heap that only malloc_trim shrinks.
+void use_mapped_large_blocks() {
+  static bool done = [] { return mallopt(M_MMAP_THRESHOLD, kTrimAfterBytes) == 1; }();
+  (void)done;
+}
+
+// Closes a socket that is not (yet) a TcpConnection.
+ConnectionTable::Closer socket_closer(std::shared_ptr<tcp::socket> socket) {
+  std::weak_ptr<tcp::socket> weak = socket;
+  return [weak](const std::string&) {
+    boost::system::error_code ignored;
+    if (auto socket = weak.lock()) socket->close(ignored);
+  };
+}
+
+// Takes a connection out of the table when its coroutine ends, unless it was
+// handed to a TcpConnection (which does so when it closes).
+struct TableGuard {
+  std::shared_ptr<Listener> listener;
+  uint64_t key;
+  ~TableGuard() {
+    if (listener) listener->connection_gone(key);
+  }
 };
 
-// Waits for an asynchronous HTTP handler: `respond` stores the answer and
-// cancels a timer that never expires by itself.
-asio::awaitable<HttpResponse> answer_later(
-    const std::function<void(const HttpRequest&, std::function<void(HttpResponse)>)>& handler,
-    const HttpRequest& request) {
-  auto executor = co_await asio::this_coro::executor;
-  auto wake = std::make_shared<asio::steady_timer>(executor, asio::steady_timer::time_point::max());
-  auto answer = std::make_shared<std::optional<HttpResponse>>();
-  try {
-    handler(request, [wake, answer](HttpResponse response) {
-      *answer = std::move(response);
-      wake->cancel();
-    });
-  } catch (const std::exception& e) {
-    LOG(kError) << "HTTP " << request.path << " failed: " << e.what();
-    co_return http_error(500, "internal error");
-  }
-  if (!answer->has_value()) {
-    boost::system::error_code ignored;
-    co_await wake->async_wait(asio::redirect_error(asio::use_awaitable, ignored));
-  }
-  co_return answer->has_value() ? std::move(**answer) : http_error(500, "no answer");
-}
-
-asio::awaitable<void> serve_http(std::shared_ptr<Listener> listener, tcp::socket socket,
-                                 std::string data) {
-  // Read the head, then the body that Content-Length announces.
-  char chunk[4096];
-  size_t head_end;
-  while ((head_end = data.find("\r\n\r\n")) == std::string::npos) {
-    if (data.size() > kMaxHttpHeadBytes) co_return;
-    boost::system::error_code error;
-    size_t size = co_await socket.async_read_some(asio::buffer(chunk),
-                                                  asio::redirect_error(asio::use_awaitable, error));
-    if (error) co_return;
-    data.append(chunk, size);
-  }
-  HttpResponse response;
-  auto request = parse_http_head(data.substr(0, head_end + 4));
-  if (!request) {
-    response = http_error(400, request.status().message());
-  } else {
-    size_t length = 0;
-    auto header = request->headers.find("content-length");
-    if (header != request->headers.end())
-      length = std::strtoull(header->second.c_str(), nullptr, 10);
-    if (length > kMaxHttpBodyBytes) {
-      response = http_error(413, "request body too large");
-    } else {
-      std::string body = data.substr(head_end + 4);
-      while (body.size() < length) {
-        boost::system::error_code error;
-        size_t size = co_await socket.async_read_some(
-            asio::buffer(chunk), asio::redirect_error(asio::use_awaitable, error));
-        if (error) co_return;
-        body.append(chunk, size);
-      }
-      request->body = body.substr(0, length);
-      if (listener->handlers.on_http_async) {
-        response = co_await answer_later(listener->handlers.on_http_async, *request);
-      } else if (listener->handlers.on_http) {
-        try {
-          response = listener->handlers.on_http(*request);
-        } catch (const std::exception& e) {
-          LOG(kError) << "HTTP " << request->path << " failed: " << e.what();
-          response = http_error(500, "internal error");
-        }
-      } else {
-        response = http_error(404, "no HTTP endpoints here");
-      }
-    }
-  }
-  std::string bytes = format_http_response(response);
-  boost::system::error_code error;
-  co_await asio::async_write(socket, asio::buffer(bytes),
-                             asio::redirect_error(asio::use_awaitable, error));
-  socket.shutdown(tcp::socket::shutdown_both, error);
-}
-
-asio::awaitable<void> serve(std::shared_ptr<Listener> listener, tcp::socket socket) {
-  char first[4096];
-  boost::system::error_code error;
-  size_t size = co_await socket.async_read_some(asio::buffer(first),
-                                                asio::redirect_error(asio::use_awaitable, error));
-  if (error || listener->stopped) co_return;
-  std::string data(first, size);
-  if (std::isalpha(static_cast<unsigned char>(data[0]))) {
-    co_await serve_http(listener, std::move(socket), std::move(data));
-    co_return;
-  }
+std::shared_ptr<TcpConnection> start_rpc(std::shared_ptr<Listener> listener, tcp::socket socket,
+                                         uint64_t key, Clock::time_point accepted) {
   TcpConnectionOptions options;
   options.max_frame_bytes = listener->options.max_frame_bytes;
   options.require_hello = true;
+  options.hello_timeout = remaining(listener->options.hello_timeout, accepted);
   options.server_name = listener->options.server_name;
+  options.close_log = listener->close_log;
+  options.on_hello = [listener, key] { listener->table.set_established(key); };
+  options.on_unfinished = [listener, key](size_t bytes) { listener->note_unfinished(key, bytes); };
   auto connection = std::make_shared<TcpConnection>(listener->io, std::move(socket), options);
-  connection->set_handlers(listener->handlers);
-  std::erase_if(listener->connections, [](const auto& weak) { return weak.expired(); });
-  listener->connections.push_back(connection);
-  connection->start(data);
+  RpcHandlers handlers = listener->handlers;
+  handlers.on_close = [listener, key, on_close = std::move(handlers.on_close)](
+                          const RpcConnectionPtr& closed, const Status& why) {
+    listener->connection_gone(key);
+    if (on_close) on_close(closed, why);
+  };
+  connection->set_handlers(std::move(handlers));
+  std::weak_ptr<TcpConnection> weak = connection;
+  listener->table.set_closer(key, [weak](const std::string& reason) {
+    if (auto connection = weak.lock()) connection->close(reason);
+  });
+  return connection;
+}
+
+asio::awaitable<void> serve(std::shared_ptr<Listener> listener, tcp::socket accepted_socket,
+                            std::string peer) {
+  auto accepted = Clock::now();
+  auto socket = std::make_shared<tcp::socket>(std::move(accepted_socket));
+  uint64_t key = listener->table.add(peer, socket_closer(socket));
+  TableGuard guard{listener, key};
+  Duration timeout = listener->options.hello_timeout;
+  Timer deadline(listener->io);
+  deadline.start(timeout, [listener, key, timeout] {
+    listener->close_for_cause(key, "no request within " + format_duration(timeout));
+  });
+  char first[4096];
+  boost::system::error_code error;
+  size_t size = co_await socket->async_read_some(asio::buffer(first),
+                                                 asio::redirect_error(asio::use_awaitable, error));
+  if (error || listener->stopped || !socket->is_open()) co_return;
+  std::string data(first, size);
+  if (std::isalpha(static_cast<unsigned char>(data[0]))) {
+    co_await serve_http(listener, socket, std::move(data), key, deadline, accepted);
+    co_return;
+  }
+  deadline.cancel();
+  guard.listener.reset();  // the TcpConnection takes over
+  start_rpc(listener, std::move(*socket), key, accepted)->start(data);
+}
+
+// The peer's IP address, or why it has none (it is already gone).
+StatusOr<std::string> peer_of(const tcp::socket& socket) {
+  boost::system::error_code error;
+  auto endpoint = socket.remote_endpoint(error);
+  if (error) return Status::unavailable(error.message());
+  return endpoint.address().to_string();
+}
+
+// Sheds up to `count` idle connections; returns how many.
+size_t shed_idle(Listener& listener, size_t count, const std::string& why) {
+  auto keys = listener.table.oldest_idle(count);
+  for (uint64_t key : keys) listener.close_for_cause(key, "shed: " + why);
+  return keys.size();
+}
+
+// Admits a new connection, or refuses it (logged): a peer at its cap is
+// refused; at the total cap the oldest idle connection makes room if any.
+bool admit(Listener& listener, const tcp::socket& socket, const std::string& peer) {
+  Status admitted = listener.table.admit(peer);
+  if (!admitted && listener.table.count_of(peer) < listener.options.max_connections_per_peer &&
+      shed_idle(listener, 1, "a new connection needs its place") == 1) {
+    admitted = listener.table.admit(peer);
+  }
+  if (admitted) return true;
+  if (auto note = listener.refusal_log.admit()) {
+    boost::system::error_code ignored;
+    auto endpoint = socket.remote_endpoint(ignored);
+    LOG(kWarning) << "refused connection from " << peer << ":" << endpoint.port() << ": "
+                  << admitted.message() << *note;
+  }
+  return false;
 }
 
 asio::awaitable<void> accept_loop(std::shared_ptr<Listener> listener) {
+  asio::steady_timer pause(listener->io);
+  Duration backoff = kFirstBackoff;
   while (!listener->stopped) {
     boost::system::error_code error;
     tcp::socket socket =
         co_await listener->acceptor.async_accept(asio::redirect_error(asio::use_awaitable, error));
     if (listener->stopped) co_return;
     if (error) {
-      LOG(kWarning) << "accept failed: " << error.message();
+      Duration wait = backoff;
+      size_t shed = 0;
+      if (out_of_descriptors(error)) {
+        shed = shed_idle(*listener, kShedBatch, "the server is out of file descriptors");
+      }
+      if (shed > 0) {
+        wait = kRetryAfterShed;
+      } else {
+        backoff = std::min(backoff * 2, kLongestBackoff);
+      }
+      if (auto note = listener->accept_log.admit()) {
+        LOG(kWarning) << "accept failed: " << error.message() << "; shed " << shed
+                      << " idle connections, accepting again in " << format_duration(wait) << *note;
+      }
+      pause.expires_after(wait);
+      co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, error));
       continue;
     }
-    asio::co_spawn(listener->io, serve(listener, std::move(socket)), asio::detached);
+    backoff = kFirstBackoff;
+    auto peer = peer_of(socket);
+    if (!peer || !admit(*listener, socket, *peer)) continue;  // the socket closes here
+    asio::co_spawn(listener->io, serve(listener, std::move(socket), *peer), asio::detached);
   }
 }
 
@@ -161,10 +219,8 @@ class TcpRpcServer : public RpcServer {
     listener_->stopped = true;
     boost::system::error_code ignored;
     listener_->acceptor.close(ignored);
-    auto connections = std::move(listener_->connections);
-    for (auto& weak : connections) {
-      if (auto connection = weak.lock()) connection->close("server stopping");
-    }
+    listener_->trim_timer.cancel();
+    listener_->table.close_all("server stopping");
   }
 
  private:
@@ -173,6 +229,54 @@ class TcpRpcServer : public RpcServer {
 };
 
 }  // namespace
+
+Duration remaining(Duration timeout, Clock::time_point since) {
+  auto left = timeout - std::chrono::duration_cast<Duration>(Clock::now() - since);
+  return std::max(left, Duration(1));
+}
+
+Listener::Listener(asio::io_context& io_context, RpcHandlers handler_set,
+                   RpcServerOptions server_options)
+    : io(io_context),
+      acceptor(io_context),
+      handlers(std::move(handler_set)),
+      options(std::move(server_options)),
+      table(ConnectionLimits{connection_cap(options.max_connections),
+                             options.max_connections_per_peer, options.max_unfinished_frame_bytes}),
+      close_log(std::make_shared<LogLimiter>(kWarningsPerInterval, kWarningInterval)),
+      refusal_log(kWarningsPerInterval, kWarningInterval),
+      accept_log(kWarningsPerInterval, kWarningInterval),
+      trim_timer(io_context) {
+  use_mapped_large_blocks();
+}
+
+void Listener::close_for_cause(uint64_t key, const std::string& reason) {
+  if (!stopped) {
+    if (auto note = close_log->admit()) {
+      LOG(kWarning) << "closing connection from " << table.peer_of(key) << ": " << reason << *note;
+    }
+  }
+  table.close(key, reason);
+}
+
+void Listener::connection_gone(uint64_t key) {
+  if (table.remove(key) >= kTrimAfterBytes) release_memory_soon();
+}
+
+void Listener::note_unfinished(uint64_t key, size_t bytes) {
+  for (uint64_t victim : table.set_unfinished(key, bytes)) {
+    close_for_cause(victim,
+                    "its unfinished request was the largest while all together held more "
+                    "than " +
+                        std::to_string(table.limits().max_unfinished_frame_bytes) + " bytes");
+  }
+  if (bytes < kTrimAfterBytes && table.take_peak(key) >= kTrimAfterBytes) release_memory_soon();
+}
+
+void Listener::release_memory_soon() {
+  if (stopped || trim_timer.pending()) return;
+  trim_timer.start(Duration(200), [] { malloc_trim(0); });
+}
 
 StatusOr<std::unique_ptr<RpcServer>> rpc_listen(asio::io_context& io, const std::string& host_port,
                                                 RpcHandlers handlers, RpcServerOptions options) {

@@ -1,5 +1,6 @@
 #include "core/rpc/tcp_connection.hpp"
 
+#include <algorithm>
 #include <atomic>
 
 #include "core/log.hpp"
@@ -83,7 +84,10 @@ TcpConnection::TcpConnection(asio::io_context& io, asio::ip::tcp::socket socket,
       socket_(std::move(socket)),
       options_(std::move(options)),
       write_signal_(socket_.get_executor()),
-      decoder_(options_.max_frame_bytes),
+      decoder_(options_.require_hello
+                   ? std::min(options_.max_frame_bytes, kMaxFrameBytesBeforeHello)
+                   : options_.max_frame_bytes),
+      hello_timer_(io),
       hello_done_(!options_.require_hello),
       peer_(endpoint_text(socket_)),
       id_(next_connection_id()) {
@@ -95,6 +99,13 @@ TcpConnection::~TcpConnection() = default;
 
 void TcpConnection::start(const std::string& already_read) {
   auto self = std::static_pointer_cast<TcpConnection>(shared_from_this());
+  if (!hello_done_ && options_.hello_timeout.count() > 0) {
+    std::weak_ptr<RpcConnection> weak = self;
+    hello_timer_.start(options_.hello_timeout, [weak, timeout = options_.hello_timeout] {
+      auto connection = std::static_pointer_cast<TcpConnection>(weak.lock());
+      if (connection) connection->close_for_cause("no hello within " + format_duration(timeout));
+    });
+  }
   if (!already_read.empty()) consume(already_read.data(), already_read.size());
   asio::co_spawn(socket_.get_executor(), read_loop(self), asio::detached);
   asio::co_spawn(socket_.get_executor(), write_loop(self), asio::detached);
@@ -146,13 +157,21 @@ void TcpConnection::consume(const char* data, size_t size) {
   while (open_) {
     auto next = decoder_.next();
     if (!next) {
-      LOG(kWarning) << "closing connection from " << peer_ << ": " << next.status().message();
-      close(next.status().message());
+      close_for_cause(next.status().message());
       return;
     }
-    if (!next->has_value()) return;
+    if (!next->has_value()) break;
     dispatch(std::move(**next));
   }
+  // Last: the server may close this connection to stay within its bounds.
+  if (open_ && options_.on_unfinished) options_.on_unfinished(decoder_.pending_bytes());
+}
+
+void TcpConnection::close_for_cause(const std::string& reason) {
+  if (!open_) return;
+  auto note = options_.close_log ? options_.close_log->admit() : std::optional<std::string>("");
+  if (note) LOG(kWarning) << "closing connection from " << peer_ << ": " << reason << *note;
+  close(reason);
 }
 
 // Handlers must not throw, but one that does may not take the daemon down:
@@ -207,6 +226,9 @@ void TcpConnection::answer_hello(const RpcMessage& message, RpcResponder respond
     return;
   }
   hello_done_ = true;
+  hello_timer_.cancel();
+  decoder_.set_max_frame_bytes(options_.max_frame_bytes);
+  if (options_.on_hello) options_.on_hello();
   responder.reply(pack_payload(HelloReply{kProtocolVersion, options_.server_name}));
 }
 
@@ -268,8 +290,8 @@ void TcpConnection::enqueue(std::string frame) {
   outbox_bytes_ += frame.size();
   outbox_.push_back(std::move(frame));
   if (outbox_bytes_ > kMaxQueuedBytes) {
-    LOG(kWarning) << "closing connection to " << peer_ << ": it is not reading its messages";
-    close("peer is not reading (more than " + std::to_string(kMaxQueuedBytes) + " bytes queued)");
+    close_for_cause("peer is not reading (more than " + std::to_string(kMaxQueuedBytes) +
+                    " bytes queued)");
     return;
   }
   write_signal_.cancel();
@@ -279,6 +301,7 @@ void TcpConnection::close(const std::string& reason) {
   if (!open_) return;
   open_ = false;
   auto self = shared_from_this();  // callbacks below may drop the last outside reference
+  hello_timer_.cancel();
   boost::system::error_code ignored;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);

@@ -12,16 +12,30 @@
 #include <string>
 
 #include "core/asio.hpp"
+#include "core/log_limiter.hpp"
 #include "core/rpc/rpc.hpp"
 #include "core/timer.hpp"
 
 namespace clusterctl {
 
+// Largest frame a server reads before the peer said hello (a hello is tiny).
+constexpr size_t kMaxFrameBytesBeforeHello = 64 * 1024;
+
 struct TcpConnectionOptions {
   size_t max_frame_bytes = kDefaultMaxFrameBytes;
-  // Server side: every request before a successful "hello" is refused.
+  // Server side: every request before a successful "hello" is refused, and
+  // frames before it may hold at most kMaxFrameBytesBeforeHello.
   bool require_hello = false;
+  // Server side: closed unless hello succeeds within this (0: no deadline).
+  Duration hello_timeout{0};
   std::string server_name = "clusterctl";
+  // Server side: told when hello succeeded, and after each read how many
+  // bytes of an unfinished frame the connection holds.
+  std::function<void()> on_hello;
+  std::function<void(size_t unfinished_bytes)> on_unfinished;
+  // Rate-limits the warnings of connections closed for cause (shared by a
+  // server's connections); unset: every one is logged.
+  std::shared_ptr<LogLimiter> close_log;
 };
 
 class TcpConnection : public RpcConnection {
@@ -44,6 +58,8 @@ class TcpConnection : public RpcConnection {
   std::string peer_address() const override { return peer_; }
   uint64_t id() const override { return id_; }
   void send_response(uint32_t msgid, const Status& error, const Payload& result) override;
+  // Logs why (rate-limited by options.close_log) and closes: the peer broke a rule.
+  void close_for_cause(const std::string& reason);
 
  private:
   struct PendingCall {
@@ -72,6 +88,7 @@ class TcpConnection : public RpcConnection {
   std::deque<std::string> outbox_;
   size_t outbox_bytes_ = 0;
   std::map<uint32_t, PendingCall> pending_;
+  Timer hello_timer_;
   uint32_t next_msgid_ = 1;
   bool open_ = true;
   bool hello_done_ = false;

@@ -181,7 +181,7 @@ Status AgentImpl::start() {
       respond(on_http(request));
     }
   };
-  RpcServerOptions server_options;
+  RpcServerOptions server_options = options_.server;
   server_options.server_name = "clusterctl-agent";
   auto server = rpc_listen(io_, options_.listen, std::move(handlers), server_options);
   if (!server) return server.status();

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "core/duration.hpp"
+#include "core/rpc/server_options.hpp"
 #include "core/status.hpp"
 #include "daemons/agent/container_options.hpp"
 
@@ -34,6 +35,8 @@ struct AgentOptions {
   Duration registration_backoff_max{5000};
   Duration executor_shutdown_grace{5000};
   ContainerOptions containers;  // isolation, fetcher, sandboxes
+  // What one peer may cost the agent's port (server_name is set by the agent).
+  RpcServerOptions server;
   // On restart: "reconnect" re-attaches to the executors left running,
   // "cleanup" kills them (their tasks end KILLED) and starts with none.
   std::string recover = "reconnect";

@@ -102,7 +102,7 @@ Status MasterImpl::start() {
     on_close(connection, why);
   };
   handlers.on_http = [this](const HttpRequest& request) { return on_http(request); };
-  RpcServerOptions server_options;
+  RpcServerOptions server_options = options_.server;
   server_options.server_name = "clusterctl-master";
   auto server = rpc_listen(io_, options_.listen, std::move(handlers), server_options);
   if (!server) return server.status();

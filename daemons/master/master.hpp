@@ -11,6 +11,7 @@
 #include <string>
 
 #include "core/duration.hpp"
+#include "core/rpc/server_options.hpp"
 #include "core/status.hpp"
 
 namespace boost::asio {
@@ -45,6 +46,8 @@ struct MasterOptions {
   Duration registry_max_agent_age{int64_t{14} * 24 * 3600 * 1000};
   size_t registry_max_agent_count = 100000;
   Duration registry_gc_interval{15 * 60 * 1000};
+  // What one peer may cost the master's port (server_name is set by the master).
+  RpcServerOptions server;
 };
 
 class Master {
