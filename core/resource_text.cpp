@@ -326,7 +326,10 @@ std::map<std::string, Resources::FlatValue> Resources::to_flat_map() const {
 StatusOr<Resources> Resources::from_flat_map(const std::map<std::string, FlatValue>& flat) {
   Resources result;
   std::map<std::string, Resource::Type> types;
-  for (const auto& [key, value] : flat) {
+  for (const auto& entry : flat) {
+    // Named, not bound: clang 14 cannot capture structured bindings.
+    const std::string& key = entry.first;
+    const FlatValue& value = entry.second;
     // Numbers are formatted only for error messages: this runs for every offer.
     auto shown_value = [&value] {
       return value.is_number ? format_number(value.number) : value.text;
