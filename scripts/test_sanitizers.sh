@@ -47,9 +47,9 @@ run_ctest() {  # DIR [ctest args...]
   logs=$(cd "$dir" && pwd)/sanitizer-logs
   rm -rf "$logs" && mkdir -p "$logs"
   local status=0
-  (cd "$dir" && ASAN_OPTIONS="log_path=$logs/asan:detect_leaks=1:allocator_may_return_null=1" \
-    UBSAN_OPTIONS="log_path=$logs/ubsan:halt_on_error=1:print_stacktrace=1" \
-    TSAN_OPTIONS="log_path=$logs/tsan:halt_on_error=1:second_deadlock_stack=1" \
+  (cd "$dir" && ASAN_OPTIONS="log_path=$logs/report:detect_leaks=1:allocator_may_return_null=1" \
+    UBSAN_OPTIONS="log_path=$logs/report:halt_on_error=1:print_stacktrace=1" \
+    TSAN_OPTIONS="log_path=$logs/report:halt_on_error=1:second_deadlock_stack=1" \
     ctest --output-on-failure -j "$JOBS" --timeout 900 "$@") || status=$?
   if [ -n "$(ls -A "$logs")" ]; then
     echo "sanitizer reports in $logs:"
