@@ -17,6 +17,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 STAGES=${SANITIZERS:-address fuzz thread}
 [ "$STAGES" = 1 ] && STAGES="address fuzz thread"
+[ "$STAGES" = 0 ] && exit 0
 ASAN_BUILD_DIR=${ASAN_BUILD_DIR:-build-asan}
 TSAN_BUILD_DIR=${TSAN_BUILD_DIR:-build-tsan}
 JOBS=$(nproc)
