@@ -90,7 +90,7 @@ for name in $STAGES; do
       ;;
     thread)
       stage "tsan build" build_thread
-      stage "tsan ctest" run_ctest "$TSAN_BUILD_DIR"
+      stage "tsan ctest" run_ctest "$TSAN_BUILD_DIR" --repeat until-pass:2
       ;;
     *)
       echo "unknown stage '$name' in SANITIZERS (use address, fuzz, thread)" >&2
