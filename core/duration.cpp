@@ -8,6 +8,10 @@ namespace clusterctl {
 
 namespace {
 
+// The largest duration (ms) or size (bytes) accepted: 2^53, which doubles hold
+// exactly (about 285,000 years; 8 PiB). Past it llround would overflow.
+constexpr double kLargest = 9007199254740992.0;
+
 // Splits "1.5s" into 1.5 and "s". Fails on a missing or negative number.
 Status split_number(const std::string& text, const char* what, double* number, std::string* unit) {
   size_t end = 0;
@@ -49,6 +53,9 @@ StatusOr<Duration> parse_duration(const std::string& text) {
     return Status::invalid("invalid duration '" + text +
                            "': use a unit ms, s, m, h or d (e.g. 10s)");
   }
+  if (millis > kLargest) {
+    return Status::invalid("invalid duration '" + text + "': too long (at most 100000000d)");
+  }
   return Duration(static_cast<int64_t>(std::llround(millis)));
 }
 
@@ -79,6 +86,9 @@ StatusOr<uint64_t> parse_size(const std::string& text) {
   } else {
     return Status::invalid("invalid size '" + text +
                            "': use a unit B, KB, MB, GB or TB (e.g. 512MB)");
+  }
+  if (number * factor > kLargest) {
+    return Status::invalid("invalid size '" + text + "': too large (at most 8192TB)");
   }
   return static_cast<uint64_t>(std::llround(number * factor));
 }

@@ -246,9 +246,12 @@ void FetcherCache::remove_entry(const std::string& key) {
   auto found = entries_.find(key);
   if (found == entries_.end()) return;
   used_ -= found->second.size;
+  // Paths first: `key` may be the erased entry's own key (evict_for).
+  std::string meta = meta_path(key);
+  std::string data = data_path(key);
   entries_.erase(found);
-  ::unlink(meta_path(key).c_str());  // metadata first: without it the data is never served
-  ::unlink(data_path(key).c_str());
+  ::unlink(meta.c_str());  // metadata first: without it the data is never served
+  ::unlink(data.c_str());
 }
 
 void FetcherCache::wake_waiters() {

@@ -103,8 +103,9 @@ StatusOr<HttpRequest> parse_http_head(const std::string& head) {
     }
     if (line.empty()) break;
     size_t colon = line.find(':');
-    if (colon == std::string::npos || colon == 0) return Status::invalid("malformed header line");
-    request.headers[lower(trim(line.substr(0, colon)))] = trim(line.substr(colon + 1));
+    std::string name = colon == std::string::npos ? "" : lower(trim(line.substr(0, colon)));
+    if (name.empty()) return Status::invalid("malformed header line");
+    request.headers[name] = trim(line.substr(colon + 1));
   }
   if (first) return Status::invalid("empty request");
   return request;

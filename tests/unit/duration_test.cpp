@@ -40,5 +40,18 @@ TEST(Size, ParsesAndFormats) {
   EXPECT_EQ(format_size(1000), "1000B");
 }
 
+// Found by fuzzing (tests/fuzz/regressions/duration): past 2^63 ms llround
+// overflowed into a negative duration, and sizes wrapped around.
+TEST(Duration, RefusesWhatDoesNotFit) {
+  auto huge = parse_duration("99999999999999999999d");
+  ASSERT_FALSE(huge.is_ok());
+  EXPECT_NE(huge.status().message().find("too long"), std::string::npos);
+  EXPECT_EQ(parse_duration("100000000d")->count(), int64_t{100000000} * 86400000);
+  auto size = parse_size("99999999999999999999TB");
+  ASSERT_FALSE(size.is_ok());
+  EXPECT_NE(size.status().message().find("too large"), std::string::npos);
+  EXPECT_EQ(*parse_size("8192TB"), uint64_t{1} << 53);
+}
+
 }  // namespace
 }  // namespace clusterctl

@@ -66,6 +66,8 @@ TEST(Http, RejectsMalformedRequests) {
   EXPECT_FALSE(parse_http_head("GET state HTTP/1.1\r\n\r\n").is_ok());
   EXPECT_FALSE(parse_http_head("GET /a?x=%zz HTTP/1.1\r\n\r\n").is_ok());
   EXPECT_FALSE(parse_http_head("GET /a SPDY/3\r\n\r\n").is_ok());
+  // A header whose name is only blanks (found by fuzz_http_head).
+  EXPECT_FALSE(parse_http_head("GET /a HTTP/1.1\r\n  : x\r\n\r\n").is_ok());
 }
 
 TEST(Http, FormatsResponses) {
