@@ -120,6 +120,7 @@ class MasterImpl : public Master {
   void send_acknowledgement(const std::string& agent_id, const TaskStatus& status);
   // A live or completed task, by task_key.
   TaskRecord* find_task(const std::string& key);
+  const TaskRecord* find_task(const std::string& key) const;
 
   // master_failover.cpp: framework failover and teardown, master recovery
   void admit_framework(const RpcConnectionPtr& connection, FrameworkInfo info,

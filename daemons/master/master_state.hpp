@@ -8,6 +8,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
 
 #include "core/messages.hpp"
 #include "core/rpc/rpc.hpp"
@@ -72,6 +73,9 @@ struct MasterState {
   std::map<std::string, FrameworkRecord> frameworks;
   std::map<std::string, TaskRecord> tasks;  // live, by task_key
   std::deque<TaskRecord> completed_tasks;   // newest last, bounded
+  // The newest completed record of each task_key (pointers into
+  // completed_tasks, which only grows at the back and shrinks at the front).
+  std::unordered_map<std::string, TaskRecord*> completed_by_key;
   std::map<std::string, OfferRecord> offers;
   // Which agent or framework each connection belongs to (by connection id).
   std::map<uint64_t, std::string> agent_of_connection;

@@ -154,9 +154,14 @@ void MasterImpl::complete_task(const std::string& key) {
 }
 
 void MasterImpl::remember_completed(TaskRecord task) {
+  std::string key = task_key(task.framework_id, task.info.task_id);
   state_.completed_tasks.push_back(std::move(task));
+  state_.completed_by_key[key] = &state_.completed_tasks.back();
   while (state_.completed_tasks.size() > options_.max_completed_tasks) {
-    forget_updates(state_.completed_tasks.front());
+    TaskRecord& oldest = state_.completed_tasks.front();
+    forget_updates(oldest);
+    auto indexed = state_.completed_by_key.find(task_key(oldest.framework_id, oldest.info.task_id));
+    if (indexed->second == &oldest) state_.completed_by_key.erase(indexed);
     state_.completed_tasks.pop_front();
   }
 }

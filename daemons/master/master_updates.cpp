@@ -39,10 +39,12 @@ UpdateRelay::Links MasterImpl::relay_links() {
 TaskRecord* MasterImpl::find_task(const std::string& key) {
   auto live = state_.tasks.find(key);
   if (live != state_.tasks.end()) return &live->second;
-  for (auto done = state_.completed_tasks.rbegin(); done != state_.completed_tasks.rend(); ++done) {
-    if (task_key(done->framework_id, done->info.task_id) == key) return &*done;
-  }
-  return nullptr;
+  auto done = state_.completed_by_key.find(key);
+  return done != state_.completed_by_key.end() ? done->second : nullptr;
+}
+
+const TaskRecord* MasterImpl::find_task(const std::string& key) const {
+  return const_cast<MasterImpl*>(this)->find_task(key);
 }
 
 StatusOr<std::string> MasterImpl::caller_agent(const RpcConnectionPtr& connection,
@@ -64,14 +66,7 @@ Status MasterImpl::check_update_source(const std::string& agent_id,
                                        "'");
   }
   if (status.uuid.empty()) return Status::invalid("a status update needs a uuid");
-  auto live = state_.tasks.find(task_key(status.framework_id, status.task_id));
-  const TaskRecord* task = live != state_.tasks.end() ? &live->second : nullptr;
-  if (task == nullptr) {
-    for (const TaskRecord& done : state_.completed_tasks) {
-      if (done.framework_id == status.framework_id && done.info.task_id == status.task_id)
-        task = &done;
-    }
-  }
+  const TaskRecord* task = find_task(task_key(status.framework_id, status.task_id));
   if (task != nullptr && task->info.agent_id != agent_id) {
     return Status::failed_precondition("task " + status.task_id + " of framework " +
                                        status.framework_id + " runs on agent " +
