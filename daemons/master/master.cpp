@@ -90,7 +90,8 @@ MasterImpl::MasterImpl(asio::io_context& io, MasterOptions options,
       agent_gc_timer_(io),
       removal_limiter_(io, removal_rate_limit(options_.agent_removal_rate_limit)),
       batch_timer_(io),
-      offer_timer_(io) {}
+      offer_timer_(io),
+      relay_(relay_links()) {}
 
 Status MasterImpl::start() {
   RpcHandlers handlers;
@@ -165,15 +166,11 @@ void MasterImpl::on_request(const RpcConnectionPtr& connection, const RpcMessage
     if (auto call = parse_params<RegisterAgentCall>(message, responder))
       register_agent(connection, *call, std::move(responder));
   } else if (method == "agent.status_update") {
-    if (auto call = parse_params<StatusUpdateCall>(message, responder)) {
-      status_update(call->status);
-      responder.reply(empty_payload());
-    }
+    if (auto call = parse_params<StatusUpdateCall>(message, responder))
+      status_update(connection, *call, std::move(responder));
   } else if (method == "agent.usage") {
-    if (auto call = parse_params<AgentUsageCall>(message, responder)) {
-      record_usage(connection, *call);
-      responder.reply(empty_payload());
-    }
+    if (auto call = parse_params<AgentUsageCall>(message, responder))
+      record_usage(connection, *call, std::move(responder));
   } else if (method == "framework.subscribe") {
     if (auto info = parse_params<FrameworkInfo>(message, responder))
       subscribe(connection, std::move(*info), std::move(responder));
@@ -194,7 +191,7 @@ void MasterImpl::on_request(const RpcConnectionPtr& connection, const RpcMessage
       reconcile(connection, *call, std::move(responder));
   } else if (method == "framework.teardown") {
     if (auto call = parse_params<FrameworkCall>(message, responder))
-      teardown(*call, std::move(responder));
+      teardown(connection, *call, std::move(responder));
   } else if (method == "framework.suppress" || method == "framework.revive") {
     if (auto call = parse_params<FrameworkCall>(message, responder))
       suppress(connection, *call, method == "framework.suppress", std::move(responder));

@@ -75,7 +75,7 @@ void MasterImpl::forget_agent(const std::string& agent_id, double now) {
              << ", --registry-max-agent-count " << options_.registry_max_agent_count << "), with "
              << agent.task_keys.size() << " tasks";
   std::vector<std::string> keys(agent.task_keys.begin(), agent.task_keys.end());
-  for (const std::string& key : keys) unlink_task(key);
+  for (const std::string& key : keys) forget_updates(unlink_task(key));
   reservations_.erase(agent_id);
   state_.agents.erase(agent_id);
 }

@@ -31,9 +31,16 @@ void MasterImpl::register_agent(const RpcConnectionPtr& connection, const Regist
     responder.fail(valid);
     return;
   }
+  auto registered = state_.agent_of_connection.find(connection->id());
+  if (registered != state_.agent_of_connection.end() && registered->second != call.agent.id) {
+    responder.fail(Status::failed_precondition("this connection is agent " + registered->second +
+                                               "; it cannot register as another agent"));
+    return;
+  }
   std::string agent_id = call.agent.id.empty() ? new_id("agent") : call.agent.id;
   bool known = state_.agents.count(agent_id) > 0;
   AgentRecord& agent = state_.agents[agent_id];
+  bool was_recovering = known && agent.state == AgentState::kRecovering;
   if (known) {
     // Re-registration: the allocator forgets the agent and learns it anew
     // with what runs there now.
@@ -58,6 +65,7 @@ void MasterImpl::register_agent(const RpcConnectionPtr& connection, const Regist
   state_.agent_of_connection[connection->id()] = agent_id;
   reconcile_agent_tasks(agent, call.tasks);
   add_agent_to_allocator(agent);
+  if (was_recovering) answer_deferred_reconciliation(agent);
   LOG(kInfo) << (known ? "agent re-registered: " : "agent registered: ") << agent_id << " at "
              << agent.info.address << " (" << agent.info.hostname << ") with "
              << agent.info.resources.to_string() << " and " << call.tasks.size() << " tasks";
@@ -87,7 +95,8 @@ void MasterImpl::reconcile_agent_tasks(AgentRecord& agent, const std::vector<Age
     auto framework = state_.frameworks.find(entry.framework_id);
     bool framework_gone = framework == state_.frameworks.end() || framework->second.completed;
     TaskRecord* known = find_task(key);
-    bool told_over = known != nullptr && state_.tasks.count(key) == 0 && known->terminal_reported;
+    bool told_over = known != nullptr && state_.tasks.count(key) == 0 &&
+                     relay_.terminal_reported(entry.framework_id, entry.task.task_id);
     if (!ended && (framework_gone || told_over)) {
       // Its framework is gone, or was told the task is over: it must not run on.
       KillTaskCall kill{entry.framework_id, entry.task.task_id, -1};
@@ -128,8 +137,9 @@ void MasterImpl::learn_task(AgentRecord& agent, const AgentTask& entry) {
   task.started_at = task.updated_at = wall_seconds();
   task.last_status =
       make_status(task, task.state, "agent reregistered", "reported by agent " + agent.info.id);
+  task.update_stream = relay_.track(entry.framework_id, entry.task.task_id, agent.info.id);
   if (is_terminal(task.state)) {
-    state_.completed_tasks.push_back(std::move(task));
+    remember_completed(std::move(task));
     return;
   }
   state_.tasks[key] = std::move(task);
@@ -221,7 +231,8 @@ void MasterImpl::mark_unreachable(AgentRecord& agent) {
                         ? std::string("it did not re-register after the master restarted")
                         : "no answer to " + std::to_string(agent.missed_pings) + " pings");
   rescind_offers_on_agent(agent, "agent unreachable");
-  if (agent.state != AgentState::kRecovering) {
+  bool was_recovering = agent.state == AgentState::kRecovering;
+  if (!was_recovering) {
     report(allocator_->remove_agent(agent.info.id, monotonic_millis()));
   }
   agent.state = AgentState::kUnreachable;
@@ -243,6 +254,7 @@ void MasterImpl::mark_unreachable(AgentRecord& agent) {
     agent.connection->close("agent marked unreachable");
     agent.connection.reset();
   }
+  if (was_recovering) answer_deferred_reconciliation(agent);
 }
 
 }  // namespace clusterctl

@@ -51,7 +51,7 @@ void MasterImpl::admit_framework(const RpcConnectionPtr& connection, FrameworkIn
   if (stored != registry_->state().frameworks.end() && same_info(stored->second, info)) {
     activate_framework(connection, info);
     responder.reply(pack_payload(SubscribeReply{info.id}));
-    resend_pending_updates(info.id);
+    relay_.framework_connected(info.id);
     return;
   }
   // Stored before it is admitted: a restarted master knows every framework
@@ -71,7 +71,7 @@ void MasterImpl::admit_framework(const RpcConnectionPtr& connection, FrameworkIn
         if (!connection->is_open()) return;  // gone meanwhile; a later master may recover it
         activate_framework(connection, info);
         answer->reply(pack_payload(SubscribeReply{info.id}));
-        resend_pending_updates(info.id);
+        relay_.framework_connected(info.id);
       });
 }
 
@@ -128,7 +128,18 @@ void MasterImpl::framework_disconnected(const std::string& framework_id) {
   schedule_allocation();
 }
 
-void MasterImpl::teardown(const FrameworkCall& call, RpcResponder responder) {
+void MasterImpl::teardown(const RpcConnectionPtr& connection, const FrameworkCall& call,
+                          RpcResponder responder) {
+  // A scheduler may tear down its own framework only; other connections are
+  // the operator's (`clusterctl frameworks teardown`).
+  auto subscribed = state_.framework_of_connection.find(connection->id());
+  bool by_scheduler = subscribed != state_.framework_of_connection.end();
+  if (by_scheduler && subscribed->second != call.framework_id) {
+    responder.fail(Status::failed_precondition("this connection is subscribed as framework " +
+                                               subscribed->second +
+                                               "; a framework can tear down only itself"));
+    return;
+  }
   auto found = state_.frameworks.find(call.framework_id);
   if (found == state_.frameworks.end()) {
     responder.fail(
@@ -140,7 +151,8 @@ void MasterImpl::teardown(const FrameworkCall& call, RpcResponder responder) {
         Status::failed_precondition("framework " + call.framework_id + " is already torn down"));
     return;
   }
-  teardown_framework(call.framework_id, "an operator asked for it");
+  teardown_framework(call.framework_id,
+                     by_scheduler ? "its scheduler asked for it" : "an operator asked for it");
   responder.reply(empty_payload());
 }
 
@@ -172,7 +184,7 @@ void MasterImpl::teardown_framework(const std::string& framework_id, const std::
     agent->second.connection->call("agent.kill_task", pack_payload(kill), Duration(10000),
                                    [](StatusOr<RpcValue>) {});
   }
-  acknowledge_pending_updates(framework_id);
+  relay_.framework_gone(framework_id);
   report(allocator_->remove_framework(framework_id, monotonic_millis()));
   registry_->update(
       [framework_id](RegistryState& state) {

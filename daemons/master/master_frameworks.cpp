@@ -6,6 +6,7 @@
 #include "core/ids.hpp"
 #include "core/log.hpp"
 #include "daemons/master/master_impl.hpp"
+#include "daemons/master/offer_answers.hpp"
 
 namespace clusterctl {
 
@@ -55,33 +56,20 @@ void MasterImpl::accept(const RpcConnectionPtr& connection, const AcceptCall& ca
     return;
   }
   std::string framework_id = (*framework)->info.id;
-  // Every offer must be this framework's, outstanding, and on one agent.
-  Resources offered;
-  std::string agent_id;
-  std::string role = "*";
-  for (const std::string& offer_id : call.offer_ids) {
-    auto offer = state_.offers.find(offer_id);
-    if (offer == state_.offers.end() || offer->second.offer.framework_id != framework_id) {
-      for (const std::string& id : call.offer_ids) remove_offer(id, true, 0);
-      responder.fail(Status::not_found("offer " + offer_id +
-                                       " is no longer valid (rescinded, expired or used)"));
-      return;
-    }
-    if (!agent_id.empty() && agent_id != offer->second.offer.agent_id) {
-      for (const std::string& id : call.offer_ids) remove_offer(id, true, 0);
-      responder.fail(Status::invalid("offers to accept together must be on one agent"));
-      return;
-    }
-    agent_id = offer->second.offer.agent_id;
-    role = offer->second.offer.role;
-    offered += offer->second.offer.resources;
-  }
-  for (const std::string& offer_id : call.offer_ids) remove_offer(offer_id, false, 0);
-  if (!call.operations.empty() && !agent_id.empty()) {
-    accept_with_operations(framework_id, agent_id, role, offered, call, std::move(responder));
+  // Checked before anything changes: a refused accept leaves every offer as it was.
+  auto offers = claim_offers(state_.offers, framework_id, call.offer_ids, true);
+  auto refuse = offers ? refuse_millis(call.filters) : offers.status();
+  if (!refuse) {
+    responder.fail(refuse.status());
     return;
   }
-  launch_accepted(framework_id, agent_id, role, offered, call);
+  for (const std::string& offer_id : call.offer_ids) remove_offer(offer_id, false, 0);
+  if (!call.operations.empty()) {
+    accept_with_operations(framework_id, offers->agent_id, offers->role, offers->resources, call,
+                           std::move(responder));
+    return;
+  }
+  launch_accepted(framework_id, offers->agent_id, offers->role, offers->resources, call);
   responder.reply(empty_payload());
 }
 
@@ -92,7 +80,12 @@ void MasterImpl::launch_accepted(const std::string& framework_id, const std::str
   for (TaskInfo task : call.tasks) {
     task.agent_id = agent_id;
     if (task.role.empty() || task.role == "*") task.role = role;
-    Status valid = validate_task(task, framework_id, remaining);
+    // What a task holds is accounted to its role: it must be the offer's.
+    Status valid = task.role == role
+                       ? Status::ok()
+                       : Status::invalid("task role '" + task.role +
+                                         "' differs from its offer's role '" + role + "'");
+    if (valid) valid = validate_task(task, framework_id, remaining);
     if (!valid) {
       TaskRecord rejected;
       rejected.info = task;
@@ -104,10 +97,11 @@ void MasterImpl::launch_accepted(const std::string& framework_id, const std::str
     remaining -= task.resources;
     launch_task(framework_id, task);
   }
-  int64_t refuse_millis = static_cast<int64_t>(call.filters.refuse_seconds * 1000);
-  if (!agent_id.empty() && !remaining.empty()) {
-    report(allocator_->recover(framework_id, agent_id, role, remaining, refuse_millis,
-                               monotonic_millis()));
+  // Checked by accept() before the offers were taken.
+  int64_t refuse = refuse_millis(call.filters).value_or(0);
+  if (!remaining.empty()) {
+    report(
+        allocator_->recover(framework_id, agent_id, role, remaining, refuse, monotonic_millis()));
   }
 }
 
@@ -118,14 +112,14 @@ void MasterImpl::decline(const RpcConnectionPtr& connection, const DeclineCall& 
     responder.fail(framework.status());
     return;
   }
-  int64_t refuse_millis = static_cast<int64_t>(call.filters.refuse_seconds * 1000);
-  for (const std::string& offer_id : call.offer_ids) {
-    auto offer = state_.offers.find(offer_id);
-    if (offer == state_.offers.end() || offer->second.offer.framework_id != (*framework)->info.id)
-      continue;  // already rescinded: nothing to give back
-    remove_offer(offer_id, true, refuse_millis);
-    metrics_.record_declined(1);
+  auto offers = claim_offers(state_.offers, (*framework)->info.id, call.offer_ids, false);
+  auto refuse = offers ? refuse_millis(call.filters) : offers.status();
+  if (!refuse) {
+    responder.fail(refuse.status());
+    return;
   }
+  for (const std::string& offer_id : call.offer_ids) remove_offer(offer_id, true, *refuse);
+  metrics_.record_declined(call.offer_ids.size());
   responder.reply(empty_payload());
   schedule_allocation();
 }

@@ -20,6 +20,7 @@
 #include "daemons/master/master_state.hpp"
 #include "daemons/master/offer_deadlines.hpp"
 #include "daemons/master/registry.hpp"
+#include "daemons/master/update_relay.hpp"
 
 namespace clusterctl {
 
@@ -85,7 +86,8 @@ class MasterImpl : public Master {
   Status validate_task(const TaskInfo& task, const std::string& framework_id,
                        const Resources& remaining) const;
   void launch_task(const std::string& framework_id, TaskInfo task);
-  void record_usage(const RpcConnectionPtr& connection, const AgentUsageCall& call);
+  void record_usage(const RpcConnectionPtr& connection, const AgentUsageCall& call,
+                    RpcResponder responder);
   // Applies a status the master made (LOST, ...) to a live task, tells the
   // framework, completes terminal tasks.
   void update_task(const std::string& key, TaskStatus status);
@@ -94,31 +96,39 @@ class MasterImpl : public Master {
   // Notifies the framework if it is connected (no bookkeeping).
   void forward_update(const std::string& framework_id, const TaskStatus& status);
   void complete_task(const std::string& key);
+  // Keeps an ended task among the recently completed (bounded).
+  void remember_completed(TaskRecord task);
+  // The relay stops following a task the master forgets.
+  void forget_updates(const TaskRecord& task);
   // Takes a live task out of the master: out of state_.tasks and its
   // framework's and agent's task lists.
   TaskRecord unlink_task(const std::string& key);
   TaskStatus make_status(const TaskRecord& task, TaskState state, const std::string& reason,
                          const std::string& message) const;
 
-  // master_updates.cpp: reliable delivery of the agents' updates
-  void status_update(const TaskStatus& status);
+  // master_updates.cpp: the agents' updates, through relay_
+  UpdateRelay::Links relay_links();
+  // The agent registered on this connection, or an error naming `method`.
+  StatusOr<std::string> caller_agent(const RpcConnectionPtr& connection,
+                                     const std::string& method) const;
+  // Whether agent `agent_id` may send `status`: as itself, for its own tasks.
+  Status check_update_source(const std::string& agent_id, const TaskStatus& status) const;
+  void status_update(const RpcConnectionPtr& connection, const StatusUpdateCall& call,
+                     RpcResponder responder);
   void acknowledge(const RpcConnectionPtr& connection, const AcknowledgeCall& call,
                    RpcResponder responder);
-  // A status the master made: sent now, or kept until the framework returns.
-  void deliver_master_update(TaskRecord& task, const TaskStatus& status);
-  void forward_pending(TaskRecord& task);
   void send_acknowledgement(const std::string& agent_id, const TaskStatus& status);
-  void resend_pending_updates(const std::string& framework_id);
-  void acknowledge_pending_updates(const std::string& framework_id);
   // A live or completed task, by task_key.
   TaskRecord* find_task(const std::string& key);
+  const TaskRecord* find_task(const std::string& key) const;
 
   // master_failover.cpp: framework failover and teardown, master recovery
   void admit_framework(const RpcConnectionPtr& connection, FrameworkInfo info,
                        RpcResponder responder);
   void activate_framework(const RpcConnectionPtr& connection, const FrameworkInfo& info);
   void framework_disconnected(const std::string& framework_id);
-  void teardown(const FrameworkCall& call, RpcResponder responder);
+  void teardown(const RpcConnectionPtr& connection, const FrameworkCall& call,
+                RpcResponder responder);
   void teardown_framework(const std::string& framework_id, const std::string& reason);
   void recover_from_registry();
   void store_agent(const AgentInfo& info, std::function<void(Status)> done);
@@ -133,6 +143,14 @@ class MasterImpl : public Master {
   // master_reconciliation.cpp
   void reconcile(const RpcConnectionPtr& connection, const ReconcileCall& call,
                  RpcResponder responder);
+  bool agents_recovering() const;
+  // The answer to a question of `framework`, or nullopt while the master
+  // cannot know it (its agent is recovering after a restart).
+  std::optional<TaskStatus> reconcile_answer(const FrameworkRecord& framework,
+                                             const ReconcileTask& entry, bool any_recovering);
+  // `agent` recovered (re-registered, or became unreachable): answers the
+  // questions that waited for it.
+  void answer_deferred_reconciliation(const AgentRecord& agent);
 
   // master_views.cpp
   TasksReply tasks_view() const;
@@ -213,6 +231,7 @@ class MasterImpl : public Master {
   bool allocation_pending_ = false;
   bool stopped_ = false;
   double started_at_ = 0;
+  UpdateRelay relay_;  // reliable delivery of status updates (master_updates.cpp)
 };
 
 }  // namespace clusterctl

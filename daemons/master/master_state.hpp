@@ -8,6 +8,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
 
 #include "core/messages.hpp"
 #include "core/rpc/rpc.hpp"
@@ -53,14 +54,7 @@ struct TaskRecord {
   double started_at = 0;
   double updated_at = 0;
   std::optional<TaskUsage> usage;  // from the agent's agent.usage reports
-  // Reliable delivery (master_updates.cpp).
-  // Not acknowledged by the framework yet (uuid empty: none): from the agent,
-  // or made by the master while the framework was disconnected.
-  TaskStatus pending_update;
-  bool pending_from_agent = false;
-  uint64_t forwarded_on = 0;                   // id of the framework connection it was last sent on
-  std::deque<std::string> acknowledged_uuids;  // recent ones, to answer resent updates
-  bool terminal_reported = false;              // the framework was told a terminal state
+  uint64_t update_stream = 0;      // its stream in the UpdateRelay (master_updates.cpp)
 };
 
 struct OfferRecord {
@@ -79,10 +73,18 @@ struct MasterState {
   std::map<std::string, FrameworkRecord> frameworks;
   std::map<std::string, TaskRecord> tasks;  // live, by task_key
   std::deque<TaskRecord> completed_tasks;   // newest last, bounded
+  // The newest completed record of each task_key (pointers into
+  // completed_tasks, which only grows at the back and shrinks at the front).
+  std::unordered_map<std::string, TaskRecord*> completed_by_key;
   std::map<std::string, OfferRecord> offers;
   // Which agent or framework each connection belongs to (by connection id).
   std::map<uint64_t, std::string> agent_of_connection;
   std::map<uint64_t, std::string> framework_of_connection;
+  // Reconciliation questions waiting for agents that recover after a master
+  // restart (master_reconciliation.cpp): by the agent id asked with them (""
+  // when none was), the (framework id, task id) asked about.
+  std::map<std::string, std::set<std::pair<std::string, std::string>>> deferred_reconciliation;
+  size_t deferred_questions = 0;  // over all of deferred_reconciliation
 };
 
 }  // namespace clusterctl

@@ -32,6 +32,7 @@ void MasterImpl::launch_task(const std::string& framework_id, TaskInfo task) {
   record.state = TaskState::kStaging;
   record.started_at = record.updated_at = wall_seconds();
   record.last_status = make_status(record, TaskState::kStaging, "", "launching on agent");
+  record.update_stream = relay_.track(framework_id, task.task_id, task.agent_id);
   state_.tasks[key] = record;
   state_.frameworks.at(framework_id).task_keys.insert(key);
   AgentRecord& agent = state_.agents.at(task.agent_id);
@@ -65,23 +66,43 @@ void MasterImpl::launch_task(const std::string& framework_id, TaskInfo task) {
       });
 }
 
-// Usage reports count only from the agent the tasks run on.
-void MasterImpl::record_usage(const RpcConnectionPtr& connection, const AgentUsageCall& call) {
-  auto agent = state_.agent_of_connection.find(connection->id());
-  if (agent == state_.agent_of_connection.end()) return;
+// Usage reports are taken only from the agent's own connection, and count
+// only for tasks that run on that agent.
+void MasterImpl::record_usage(const RpcConnectionPtr& connection, const AgentUsageCall& call,
+                              RpcResponder responder) {
+  auto agent_id = caller_agent(connection, "agent.usage");
+  Status allowed = agent_id ? Status::ok() : agent_id.status();
+  if (allowed && !call.agent_id.empty() && call.agent_id != *agent_id) {
+    allowed = Status::failed_precondition("this connection is agent " + *agent_id +
+                                          "; it cannot report usage as agent " + call.agent_id);
+  }
+  if (!allowed) {
+    LOG(kWarning) << "refused usage report from " << connection->peer_address() << ": "
+                  << allowed.message();
+    responder.fail(allowed);
+    return;
+  }
+  responder.reply(empty_payload());
+  size_t elsewhere = 0;
   for (const TaskUsageReport& report : call.tasks) {
     auto task = state_.tasks.find(task_key(report.framework_id, report.task_id));
-    if (task != state_.tasks.end() && task->second.info.agent_id == agent->second) {
-      task->second.usage = report.usage;
+    if (task == state_.tasks.end()) continue;  // ended meanwhile
+    if (task->second.info.agent_id != *agent_id) {
+      ++elsewhere;
+      continue;
     }
+    task->second.usage = report.usage;
+  }
+  if (elsewhere > 0) {
+    LOG(kWarning) << "agent " << *agent_id << " reported the usage of " << elsewhere
+                  << " tasks that do not run on it; ignored";
   }
 }
 
 void MasterImpl::update_task(const std::string& key, TaskStatus status) {
   TaskRecord& task = state_.tasks.at(key);
   if (!apply_status(task, status)) return;
-  if (is_terminal(task.state)) task.terminal_reported = true;
-  deliver_master_update(task, status);
+  relay_.from_master(status);
   if (is_terminal(task.state)) complete_task(key);
 }
 
@@ -125,10 +146,24 @@ void MasterImpl::complete_task(const std::string& key) {
                                task.info.resources, 0, monotonic_millis()));
     schedule_allocation();
   }
+  remember_completed(std::move(task));
+}
+
+void MasterImpl::remember_completed(TaskRecord task) {
+  std::string key = task_key(task.framework_id, task.info.task_id);
   state_.completed_tasks.push_back(std::move(task));
+  state_.completed_by_key[key] = &state_.completed_tasks.back();
   while (state_.completed_tasks.size() > options_.max_completed_tasks) {
+    TaskRecord& oldest = state_.completed_tasks.front();
+    forget_updates(oldest);
+    auto indexed = state_.completed_by_key.find(task_key(oldest.framework_id, oldest.info.task_id));
+    if (indexed->second == &oldest) state_.completed_by_key.erase(indexed);
     state_.completed_tasks.pop_front();
   }
+}
+
+void MasterImpl::forget_updates(const TaskRecord& task) {
+  relay_.forget(task.framework_id, task.info.task_id, task.update_stream);
 }
 
 TaskStatus MasterImpl::make_status(const TaskRecord& task, TaskState state,

@@ -1,87 +1,102 @@
-// Reliable status updates on the master's side: agents' updates go to their
-// framework and the framework's acknowledgements go back to the agent.
+// Reliable status updates on the master's side: who may send an update or an
+// acknowledgement, and what an update does to the master's record of its
+// task. The delivery itself (passing updates on once per framework
+// connection, resending, exactly one terminal update, acknowledgements to the
+// agent) is the UpdateRelay's (daemons/master/update_relay.hpp).
 //
-// Each task holds at most one update waiting for the framework's
-// acknowledgement (its agent's stream sends the next only after it). An
-// update the agent sends again is passed on only if the framework's current
-// connection has not had it, so the framework sees each update once per
-// connection; one already acknowledged is acknowledged to the agent again
-// without bothering the framework. Once the framework was told a terminal
-// state (by the agent, or by the master: LOST when the agent was lost), later
-// updates for that task are acknowledged to the agent and dropped, so the
-// framework hears of exactly one end. Updates for a framework that is gone
-// are acknowledged at once. A status the master makes while the framework is
-// disconnected waits, like the agent's, for the framework to come back.
-#include <algorithm>
-
+// An agent speaks only for itself: agent.status_update is taken only from
+// the connection the agent registered on, naming that agent, for a task that
+// runs there (or one the master does not know, which is acknowledged and
+// dropped). A framework acknowledges only its own tasks' updates.
 #include "core/log.hpp"
 #include "daemons/master/master_impl.hpp"
 
 namespace clusterctl {
 
 namespace {
-
-constexpr size_t kRememberedAcknowledgements = 8;
 constexpr Duration kAcknowledgeTimeout{10000};
-
-bool is_terminal_status(const TaskStatus& status) {
-  return is_terminal(status.state);
-}
-
-void remember_acknowledged(TaskRecord& task, const std::string& uuid) {
-  task.acknowledged_uuids.push_back(uuid);
-  if (task.acknowledged_uuids.size() > kRememberedAcknowledgements) {
-    task.acknowledged_uuids.pop_front();
-  }
-}
-
 }  // namespace
+
+UpdateRelay::Links MasterImpl::relay_links() {
+  UpdateRelay::Links links;
+  links.framework_connection = [this](const std::string& framework_id) {
+    auto framework = state_.frameworks.find(framework_id);
+    if (framework == state_.frameworks.end() || framework->second.completed) {
+      return std::optional<uint64_t>();
+    }
+    const RpcConnectionPtr& connection = framework->second.connection;
+    return std::optional<uint64_t>(connection ? connection->id() : 0);
+  };
+  links.send = [this](const std::string& framework_id, const TaskStatus& status) {
+    forward_update(framework_id, status);
+  };
+  links.acknowledge = [this](const std::string& agent_id, const TaskStatus& status) {
+    send_acknowledgement(agent_id, status);
+  };
+  return links;
+}
 
 TaskRecord* MasterImpl::find_task(const std::string& key) {
   auto live = state_.tasks.find(key);
   if (live != state_.tasks.end()) return &live->second;
-  for (auto done = state_.completed_tasks.rbegin(); done != state_.completed_tasks.rend(); ++done) {
-    if (task_key(done->framework_id, done->info.task_id) == key) return &*done;
-  }
-  return nullptr;
+  auto done = state_.completed_by_key.find(key);
+  return done != state_.completed_by_key.end() ? done->second : nullptr;
 }
 
-void MasterImpl::status_update(const TaskStatus& status) {
+const TaskRecord* MasterImpl::find_task(const std::string& key) const {
+  return const_cast<MasterImpl*>(this)->find_task(key);
+}
+
+StatusOr<std::string> MasterImpl::caller_agent(const RpcConnectionPtr& connection,
+                                               const std::string& method) const {
+  auto agent = state_.agent_of_connection.find(connection->id());
+  if (agent == state_.agent_of_connection.end()) {
+    return Status::failed_precondition(method +
+                                       " is for agents: call agent.register on this "
+                                       "connection first");
+  }
+  return agent->second;
+}
+
+Status MasterImpl::check_update_source(const std::string& agent_id,
+                                       const TaskStatus& status) const {
+  if (status.agent_id != agent_id) {
+    return Status::failed_precondition("this connection is agent " + agent_id +
+                                       "; it cannot send updates as agent '" + status.agent_id +
+                                       "'");
+  }
+  if (status.uuid.empty()) return Status::invalid("a status update needs a uuid");
+  const TaskRecord* task = find_task(task_key(status.framework_id, status.task_id));
+  if (task != nullptr && task->info.agent_id != agent_id) {
+    return Status::failed_precondition("task " + status.task_id + " of framework " +
+                                       status.framework_id + " runs on agent " +
+                                       task->info.agent_id + ", not on agent " + agent_id);
+  }
+  return Status::ok();
+}
+
+void MasterImpl::status_update(const RpcConnectionPtr& connection, const StatusUpdateCall& call,
+                               RpcResponder responder) {
+  const TaskStatus& status = call.status;
+  auto agent_id = caller_agent(connection, "agent.status_update");
+  Status allowed = agent_id ? check_update_source(*agent_id, status) : agent_id.status();
+  if (!allowed) {
+    LOG(kWarning) << "refused status update " << status.state << " of task " << status.task_id
+                  << " from " << connection->peer_address() << ": " << allowed.message();
+    responder.fail(allowed);
+    return;
+  }
+  responder.reply(empty_payload());
   std::string key = task_key(status.framework_id, status.task_id);
-  TaskRecord* task = find_task(key);
-  if (task == nullptr) {
+  UpdateRelay::Received received = relay_.from_agent(status);
+  if (received == UpdateRelay::Received::kUnknown) {
     LOG(kDebug) << "status update " << status.state << " for unknown task " << key;
-    send_acknowledgement(status.agent_id, status);
     return;
   }
-  if (!status.uuid.empty() && task->pending_update.uuid == status.uuid) {  // sent again
-    auto framework = state_.frameworks.find(task->framework_id);
-    if (framework != state_.frameworks.end() && framework->second.connection &&
-        framework->second.connection->id() != task->forwarded_on) {
-      forward_pending(*task);
-    }
-    return;
-  }
-  bool live = state_.tasks.count(key) > 0;
-  auto& acknowledged = task->acknowledged_uuids;
-  bool seen =
-      std::find(acknowledged.begin(), acknowledged.end(), status.uuid) != acknowledged.end();
-  auto framework = state_.frameworks.find(status.framework_id);
-  bool framework_gone = framework == state_.frameworks.end() || framework->second.completed;
-  if (live && !seen) apply_status(*task, status);
-  if (seen || task->terminal_reported || framework_gone) {
-    send_acknowledgement(status.agent_id, status);
-  } else {
-    if (!task->pending_update.uuid.empty() && task->pending_from_agent) {
-      remember_acknowledged(*task, task->pending_update.uuid);  // superseded
-    }
-    task->pending_update = status;
-    task->pending_from_agent = true;
-    task->forwarded_on = 0;
-    if (is_terminal_status(status)) task->terminal_reported = true;
-    forward_pending(*task);
-  }
-  if (live && is_terminal(task->state)) complete_task(key);
+  auto live = state_.tasks.find(key);
+  if (live == state_.tasks.end()) return;
+  if (received == UpdateRelay::Received::kNew) apply_status(live->second, status);
+  if (is_terminal(live->second.state)) complete_task(key);
 }
 
 void MasterImpl::acknowledge(const RpcConnectionPtr& connection, const AcknowledgeCall& call,
@@ -92,42 +107,10 @@ void MasterImpl::acknowledge(const RpcConnectionPtr& connection, const Acknowled
     return;
   }
   responder.reply(empty_payload());
-  TaskRecord* task = find_task(task_key((*framework)->info.id, call.task_id));
-  if (task == nullptr || call.uuid.empty() || task->pending_update.uuid != call.uuid) {
+  if (!relay_.acknowledge((*framework)->info.id, call.task_id, call.uuid)) {
     LOG(kDebug) << "ignoring acknowledgement " << call.uuid << " of task " << call.task_id
                 << ": no such update is waiting (a duplicate?)";
-    return;
   }
-  TaskStatus acknowledged = std::move(task->pending_update);
-  task->pending_update = TaskStatus();
-  task->forwarded_on = 0;
-  remember_acknowledged(*task, acknowledged.uuid);
-  if (task->pending_from_agent) send_acknowledgement(task->info.agent_id, acknowledged);
-}
-
-void MasterImpl::deliver_master_update(TaskRecord& task, const TaskStatus& status) {
-  auto framework = state_.frameworks.find(task.framework_id);
-  if (framework == state_.frameworks.end() || framework->second.completed) return;
-  if (framework->second.connection) {
-    forward_update(task.framework_id, status);
-    return;
-  }
-  // Kept for the scheduler's return; it supersedes what the agent said.
-  if (!task.pending_update.uuid.empty() && task.pending_from_agent) {
-    remember_acknowledged(task, task.pending_update.uuid);
-    send_acknowledgement(task.info.agent_id, task.pending_update);
-  }
-  task.pending_update = status;
-  task.pending_from_agent = false;
-  task.forwarded_on = 0;
-}
-
-void MasterImpl::forward_pending(TaskRecord& task) {
-  auto framework = state_.frameworks.find(task.framework_id);
-  if (framework == state_.frameworks.end() || !framework->second.connection) return;
-  framework->second.connection->notify("framework.update",
-                                       pack_payload(StatusUpdateCall{task.pending_update}));
-  task.forwarded_on = framework->second.connection->id();
 }
 
 void MasterImpl::send_acknowledgement(const std::string& agent_id, const TaskStatus& status) {
@@ -137,35 +120,6 @@ void MasterImpl::send_acknowledgement(const std::string& agent_id, const TaskSta
   AcknowledgeCall call{status.framework_id, agent_id, status.task_id, status.uuid};
   agent->second.connection->call("agent.acknowledge", pack_payload(call), kAcknowledgeTimeout,
                                  [](StatusOr<RpcValue>) {});
-}
-
-void MasterImpl::resend_pending_updates(const std::string& framework_id) {
-  FrameworkRecord& framework = state_.frameworks.at(framework_id);
-  for (const std::string& key : framework.task_keys) {
-    TaskRecord& task = state_.tasks.at(key);
-    if (!task.pending_update.uuid.empty()) forward_pending(task);
-  }
-  for (TaskRecord& task : state_.completed_tasks) {
-    if (task.framework_id == framework_id && !task.pending_update.uuid.empty()) {
-      forward_pending(task);
-    }
-  }
-}
-
-// Nobody will acknowledge them: let the agents' streams move on.
-void MasterImpl::acknowledge_pending_updates(const std::string& framework_id) {
-  auto release = [this](TaskRecord& task) {
-    if (task.pending_update.uuid.empty()) return;
-    remember_acknowledged(task, task.pending_update.uuid);
-    if (task.pending_from_agent) send_acknowledgement(task.info.agent_id, task.pending_update);
-    task.pending_update = TaskStatus();
-  };
-  for (const std::string& key : state_.frameworks.at(framework_id).task_keys) {
-    release(state_.tasks.at(key));
-  }
-  for (TaskRecord& task : state_.completed_tasks) {
-    if (task.framework_id == framework_id) release(task);
-  }
 }
 
 }  // namespace clusterctl
