@@ -7,9 +7,11 @@
 //   no spawn: Preparing --the prepare failed, the spawn failed, or a kill came first--> Removing
 //   abort:    Spawned --isolation or checkpoint failed--> Aborting --exit--> Removing
 //   exit:     Spawned, Running --the exit, the task's end recorded at once--> Removing
-//   limits:   Running --a terminal status, checked against the limits--> Ending
+//   limits:   Running --the task's end (its terminal status, or the exit), checked
+//                       against the limits--> Ending
 //             Ending --checked, the executor still runs--> Running
-//             Ending --the executor exited meanwhile--> Exited --checked--> Removing
+//             Ending --the executor exited (meanwhile, or that exit is the end
+//                      being checked)--> Exited --checked--> Removing
 //   adopted:  an executor left by an earlier agent process starts in Running.
 //
 // What is a phase and what is not. A phase is a step that excludes every
