@@ -13,6 +13,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/process/output_file.hpp"
 #include "core/process/pid_namespace_spawn.hpp"
 
 extern char** environ;
@@ -44,11 +45,12 @@ std::string errno_text(int error) {
   return std::strerror(error);
 }
 
+// Never through a symbolic link, only a regular file (output_file.hpp): the
+// path may be in a directory a task writes to.
 StatusOr<int> open_output(const std::string& path) {
-  const char* name = path.empty() ? "/dev/null" : path.c_str();
-  int fd = ::open(name, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0)
-    return Status::io_error(std::string("cannot open '") + name + "': " + errno_text(errno));
+  if (!path.empty()) return open_output_path(path);
+  int fd = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return Status::io_error("cannot open '/dev/null': " + errno_text(errno));
   return fd;
 }
 

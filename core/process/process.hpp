@@ -32,7 +32,8 @@ struct SpawnOptions {
   std::vector<std::string> env;
   // Empty: this process's working directory.
   std::string working_dir;
-  // Files opened O_WRONLY|O_APPEND|O_CREAT (0644). Empty: /dev/null. When both
+  // Files opened O_WRONLY|O_APPEND|O_CREAT (0644), never through a symbolic
+  // link and only if regular (output_file.hpp). Empty: /dev/null. When both
   // name the same file it is opened once and shared.
   std::string stdout_path;
   std::string stderr_path;

@@ -87,8 +87,9 @@ struct ExecutorView {
   std::string sandbox;
   int32_t pid = 0;
   bool registered = false;
+  std::string phase;  // executor_lifecycle.hpp: "preparing", "running", ...
   MSGPACK_DEFINE_MAP(framework_id, executor_id, container_id, task_id, task_name, state, sandbox,
-                     pid, registered);
+                     pid, registered, phase);
 };
 
 struct AgentStateView {
@@ -306,7 +307,7 @@ Payload AgentImpl::state_view() const {
     view.executors.push_back({config.framework_id, config.executor_id, container_id,
                               config.task.task_id, config.task.name, executor->state,
                               config.sandbox, static_cast<int32_t>(executor->pid),
-                              executor->connection != nullptr});
+                              executor->connection != nullptr, phase_name(executor->phase())});
   }
   return pack_payload(view);
 }

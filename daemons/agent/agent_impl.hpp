@@ -31,6 +31,7 @@
 #include "daemons/agent/checkpoint.hpp"
 #include "daemons/agent/checkpoint_writer.hpp"
 #include "daemons/agent/container_launcher.hpp"
+#include "daemons/agent/executor_lifecycle.hpp"
 #include "daemons/agent/fetcher_hook.hpp"
 #include "daemons/agent/file_server.hpp"
 #include "daemons/agent/isolation.hpp"
@@ -40,28 +41,30 @@
 
 namespace clusterctl {
 
-// One executor process and the one task it runs.
+// One executor process and the one task it runs. Its phase (where the launch
+// or the end is) changes only through move_to (executor_lifecycle.hpp, which
+// also says why the few booleans left are facts rather than phases).
 struct ExecutorRecord {
-  explicit ExecutorRecord(boost::asio::io_context& io)
-      : kill_deadline(io), reregister_deadline(io) {}
+  ExecutorRecord(boost::asio::io_context& io, ExecutorLifecycle lifecycle)
+      : kill_deadline(io), reregister_deadline(io), lifecycle_(lifecycle) {}
+
+  ExecutorPhase phase() const { return lifecycle_.phase(); }
+  // Moves to `to` if the lifecycle's table has the move; else logs and stays.
+  bool move_to(ExecutorPhase to);
+  // A terminal update was queued for the task.
+  bool task_ended() const { return is_terminal(state); }
 
   ContainerConfig config;       // ids, sandbox, task
   pid_t pid = 0;                // the executor, leader of its own process group; 0 while preparing
   pid_t task_group = 0;         // the task's process group, once the task runs
   RpcConnectionPtr connection;  // set by executor.register
   TaskState state = TaskState::kStaging;  // the task's latest state
-  bool terminal = false;                  // a terminal update was queued for the task
-  bool kill_requested = false;
-  bool launch_failed = false;  // the launch was refused: forget it silently on exit
-  Timer kill_deadline;         // after grace + 5 s: SIGKILL both groups
+  bool kill_requested = false;            // a kill was asked for (fact: see the lifecycle)
+  Timer kill_deadline;                    // after grace + 5 s: SIGKILL both groups
   // Containers (executor_launch.cpp, container_monitor.cpp).
-  bool isolated = false;  // (and checkpointed): executor.register is answered only then
-  std::optional<RpcResponder> pending_registration;
-  std::optional<ContainerLimitation> limitation;  // a limit the container went over
-  std::optional<TaskUsage> usage;                 // the latest measurement
-  bool ending = false;    // a terminal status waits for the limitation check
-  bool exited = false;    // the executor was reaped
-  bool removing = false;  // cleanup runs; the record goes when it is done
+  std::optional<RpcResponder> pending_registration;  // answered once is_isolated(phase())
+  std::optional<ContainerLimitation> limitation;     // a limit the container went over
+  std::optional<TaskUsage> usage;                    // the latest measurement
   // Checkpointing (agent_recovery.cpp).
   bool checkpoint = false;  // its framework checkpoints: it outlives the agent process
   bool recovered = false;   // adopted from an earlier agent process: not our child
@@ -72,10 +75,14 @@ struct ExecutorRecord {
   TaskState end_state = TaskState::kKilled;
   std::string end_reason;
   Timer reregister_deadline;  // a recovered executor must reconnect by then
+
+ private:
+  ExecutorLifecycle lifecycle_;
 };
 
-// Whether the executor keeps running when the agent stops: it checkpoints and
-// its container is set up (an executor still being prepared has nothing to keep).
+// Whether the executor is left to the next agent process when this one stops:
+// its framework checkpoints and its container is set up (an executor still
+// being prepared has nothing to keep; one being cleaned up is waited for).
 bool outlives_agent(const ExecutorRecord& executor);
 
 class AgentImpl : public Agent {
@@ -149,8 +156,11 @@ class AgentImpl : public Agent {
   void end_task(
       ExecutorRecord& executor, TaskStatus status,
       StatusUpdateManager::Stored stored = [](const Status&) {});
+  // After the limits were checked.
   void conclude(const std::string& container_id, TaskStatus status,
                 StatusUpdateManager::Stored stored);
+  // Forwards the task's end, as a limitation when the container went over one.
+  void report_end(ExecutorRecord& executor, TaskStatus status, StatusUpdateManager::Stored stored);
   void on_limitation(const std::string& container_id, const ContainerLimitation& limitation);
   void fetch_progress(const std::string& container_id, const std::string& message);
   void measure_usage();  // every usage_interval: usage, polled limits, report to the master

@@ -153,17 +153,16 @@ void AgentImpl::recover_run(const RecoveredRun& run, bool rebooted, bool alive) 
     end_lost_run(run, rebooted);
     return;
   }
-  auto executor = std::make_unique<ExecutorRecord>(io_);
+  // Its container was recovered (recover_containers): it is adopted as Running.
+  auto executor = std::make_unique<ExecutorRecord>(io_, ExecutorLifecycle::adopted());
   executor->config = container_of(checkpoint);
   executor->pid = checkpoint.pid;
   executor->pid_start_time = checkpoint.pid_start_time;
   executor->task_group = checkpoint.task_pid;
   executor->task_start_time = checkpoint.task_start_time;
   executor->state = state;
-  executor->terminal = is_terminal(state);
   executor->checkpoint = true;
   executor->recovered = true;
-  executor->isolated = true;  // its container was recovered (recover_containers)
   Status watched = watcher_.watch_exit(
       checkpoint.pid, [this, container_id] { executor_exited(container_id, std::nullopt); });
   if (!watched) LOG(kError) << watched.message();

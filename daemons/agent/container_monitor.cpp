@@ -14,22 +14,24 @@ constexpr Duration kUsageCallTimeout{5000};
 
 void AgentImpl::end_task(ExecutorRecord& executor, TaskStatus status,
                          StatusUpdateManager::Stored stored) {
-  if (executor.terminal) {
+  if (executor.task_ended()) {
     forward_update(executor, std::move(status), std::move(stored));  // ignored, and answered
     return;
   }
-  if (executor.ending) {  // the end is being checked: the executor sends it again later
+  ExecutorPhase phase = executor.phase();
+  if (phase == ExecutorPhase::kEnding || phase == ExecutorPhase::kExited) {
+    // The end is being checked: the executor sends it again later.
     stored(Status::unavailable("the task's end is being recorded; send it again"));
     return;
   }
-  bool maybe_limited =
-      executor.isolated && !executor.kill_requested && status.state != TaskState::kFinished;
-  std::string container_id = executor.config.container_id;
-  executor.ending = true;
+  bool maybe_limited = phase == ExecutorPhase::kRunning && !executor.kill_requested &&
+                       status.state != TaskState::kFinished;
   if (!maybe_limited || executor.limitation) {
-    conclude(container_id, std::move(status), std::move(stored));
+    report_end(executor, std::move(status), std::move(stored));
     return;
   }
+  std::string container_id = executor.config.container_id;
+  executor.move_to(ExecutorPhase::kEnding);
   isolation_->check(container_id, [this, container_id, status, stored](
                                       std::optional<TaskUsage> usage,
                                       std::optional<ContainerLimitation> limitation) {
@@ -46,7 +48,13 @@ void AgentImpl::conclude(const std::string& container_id, TaskStatus status,
   auto found = executors_.find(container_id);
   if (found == executors_.end()) return;
   ExecutorRecord& executor = *found->second;
-  executor.ending = false;
+  if (executor.phase() == ExecutorPhase::kEnding) executor.move_to(ExecutorPhase::kRunning);
+  report_end(executor, std::move(status), std::move(stored));
+  if (executor.phase() == ExecutorPhase::kExited) remove_executor(container_id);
+}
+
+void AgentImpl::report_end(ExecutorRecord& executor, TaskStatus status,
+                           StatusUpdateManager::Stored stored) {
   if (executor.limitation) {
     // Whatever the exit looked like, the container went over a limit.
     std::string how = status.message;
@@ -56,7 +64,6 @@ void AgentImpl::conclude(const std::string& container_id, TaskStatus status,
     status.exit_code.reset();
   }
   forward_update(executor, std::move(status), std::move(stored));
-  if (executor.exited) remove_executor(container_id);
 }
 
 void AgentImpl::on_limitation(const std::string& container_id,
@@ -64,16 +71,19 @@ void AgentImpl::on_limitation(const std::string& container_id,
   auto found = executors_.find(container_id);
   if (found == executors_.end()) return;
   ExecutorRecord& executor = *found->second;
-  if (executor.terminal || executor.limitation) return;
+  if (executor.task_ended() || executor.limitation) return;
   LOG(kWarning) << "task " << executor.config.task.task_id << ": " << limitation.reason << ": "
                 << limitation.message;
   executor.limitation = limitation;
-  if (!executor.exited) kill_for_good(executor, limitation.reason);
+  if (!is_gone(executor.phase())) kill_for_good(executor, limitation.reason);
 }
 
 void AgentImpl::fetch_progress(const std::string& container_id, const std::string& message) {
   auto found = executors_.find(container_id);
-  if (found == executors_.end() || found->second->terminal || found->second->pid != 0) return;
+  if (found == executors_.end() || found->second->task_ended() ||
+      found->second->phase() != ExecutorPhase::kPreparing) {
+    return;
+  }
   forward_update(*found->second,
                  make_status(*found->second, TaskState::kStaging, "fetching", message));
 }
@@ -83,7 +93,7 @@ void AgentImpl::measure_usage() {
   AgentUsageCall report;
   report.agent_id = link_.agent_id();
   for (auto& [container_id, executor] : executors_) {
-    if (!executor->isolated || executor->terminal || executor->exited) continue;
+    if (!is_isolated(executor->phase()) || executor->task_ended()) continue;
     if (executor->usage) {
       report.tasks.push_back(
           {executor->config.framework_id, executor->config.task.task_id, *executor->usage});

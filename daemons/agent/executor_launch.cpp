@@ -4,7 +4,8 @@
 // framework), and only then answer its executor.register. A task that ends
 // before its executor exists ends here. And the end of every container:
 // cleanup, then the sandbox goes to the GC (a checkpointed run's once its
-// checkpoint is removed).
+// checkpoint is removed). Each step moves the executor's phase
+// (executor_lifecycle.hpp).
 #include "core/log.hpp"
 #include "core/plugin/plugin_library.hpp"
 #include "daemons/agent/agent_impl.hpp"
@@ -54,7 +55,7 @@ std::vector<std::shared_ptr<ContainerHook>> AgentImpl::container_hooks() {
 Status AgentImpl::launch(const RunTaskCall& call) {
   auto config_or = container_config(call);
   if (!config_or) return config_or.status();
-  auto executor = std::make_unique<ExecutorRecord>(io_);
+  auto executor = std::make_unique<ExecutorRecord>(io_, ExecutorLifecycle::launching());
   executor->config = std::move(config_or).value();
   executor->checkpoint = call.checkpoint;
   const ContainerConfig& config = executor->config;
@@ -85,6 +86,11 @@ void AgentImpl::prepared(const std::string& container_id, PrepareResult result) 
   if (found == executors_.end()) return;
   ExecutorRecord& executor = *found->second;
   const ContainerConfig& config = executor.config;
+  if (executor.phase() != ExecutorPhase::kPreparing) {
+    LOG(kError) << "container " << container_id << " was prepared twice; it is "
+                << executor.phase();
+    return;
+  }
   TaskStatus failure;
   if (executor.kill_requested) {
     failure = make_status(executor, TaskState::kKilled, "killed", "killed before the task started");
@@ -96,6 +102,7 @@ void AgentImpl::prepared(const std::string& container_id, PrepareResult result) 
     if (pid) {
       executor.pid = *pid;
       executor.pid_start_time = process_start_time(*pid).value_or(0);
+      executor.move_to(ExecutorPhase::kSpawned);
       Status watched = watcher_.watch_group(*pid, [this, container_id](const ExitStatus& exit) {
         executor_exited(container_id, exit);
       });
@@ -109,36 +116,35 @@ void AgentImpl::prepared(const std::string& container_id, PrepareResult result) 
     failure = make_status(executor, TaskState::kFailed, "container launch failed",
                           pid.status().message());
   }
-  // No executor process: the task ends here.
-  executor.launch_failed = true;
+  // No executor process: the task ends here (remove_executor: Preparing -> Removing).
   forward_update(executor, std::move(failure));
   remove_executor(container_id);
 }
 
 void AgentImpl::isolated(const std::string& container_id, const Status& status) {
   auto found = executors_.find(container_id);
-  if (found == executors_.end() || found->second->exited) return;
+  if (found == executors_.end() || found->second->phase() != ExecutorPhase::kSpawned) return;
   ExecutorRecord& executor = *found->second;
   if (!status) {
     fail_spawned_launch(executor, "container isolation failed", status.message());
     return;
   }
   if (!executor.checkpoint) {
-    executor.isolated = true;
+    executor.move_to(ExecutorPhase::kRunning);
     if (executor.pending_registration) answer_registration(executor);
     return;
   }
   // The executor gets its task only once a restarted agent would find it.
   checkpoint_executor(executor, [this, container_id](const Status& written) {
     auto found = executors_.find(container_id);
-    if (found == executors_.end() || found->second->exited) return;
+    if (found == executors_.end() || found->second->phase() != ExecutorPhase::kSpawned) return;
     ExecutorRecord& executor = *found->second;
     if (!written) {
       fail_spawned_launch(executor, "container launch failed",
                           "cannot checkpoint the executor: " + written.message());
       return;
     }
-    executor.isolated = true;
+    executor.move_to(ExecutorPhase::kRunning);
     if (executor.pending_registration) answer_registration(executor);
   });
 }
@@ -148,7 +154,7 @@ void AgentImpl::isolated(const std::string& container_id, const Status& status) 
 void AgentImpl::fail_spawned_launch(ExecutorRecord& executor, const std::string& reason,
                                     const std::string& message) {
   LOG(kError) << "cannot launch task " << executor.config.task.task_id << ": " << message;
-  executor.launch_failed = true;
+  executor.move_to(ExecutorPhase::kAborting);
   forward_update(executor, make_status(executor, TaskState::kFailed, reason, message));
   if (executor.pending_registration) {
     executor.pending_registration->fail(Status::failed_precondition(message));
@@ -167,8 +173,8 @@ void AgentImpl::answer_registration(ExecutorRecord& executor) {
 
 void AgentImpl::remove_executor(const std::string& container_id) {
   auto found = executors_.find(container_id);
-  if (found == executors_.end() || found->second->removing) return;
-  found->second->removing = true;
+  if (found == executors_.end() || found->second->phase() == ExecutorPhase::kRemoving) return;
+  if (!found->second->move_to(ExecutorPhase::kRemoving)) return;
   launcher_.cleanup(found->second->config, [this, container_id] {
     auto found = executors_.find(container_id);
     if (found == executors_.end()) return;

@@ -92,7 +92,9 @@ StatusOr<ContainerConfig> AgentImpl::container_config(const RunTaskCall& call) c
 void AgentImpl::register_executor(const RpcConnectionPtr& connection,
                                   const RegisterExecutorCall& call, RpcResponder responder) {
   auto found = executors_.find(call.container_id);
-  if (found == executors_.end() || found->second->launch_failed ||
+  // Only a process the agent spawned (or adopted) and that will get its task
+  // registers: not before the spawn, not after a failed launch, not after its exit.
+  if (found == executors_.end() || !accepts_registration(found->second->phase()) ||
       found->second->config.framework_id != call.framework_id ||
       found->second->config.executor_id != call.executor_id) {
     responder.fail(Status::not_found("no executor " + call.executor_id + " of framework " +
@@ -110,7 +112,7 @@ void AgentImpl::register_executor(const RpcConnectionPtr& connection,
   LOG(kInfo) << "executor " << call.executor_id
              << (executor.recovered ? " reconnected after the agent restarted" : " registered");
   executor.pending_registration = std::move(responder);
-  if (executor.isolated) answer_registration(executor);  // else once isolated
+  if (is_isolated(executor.phase())) answer_registration(executor);  // else once isolated
 }
 
 void AgentImpl::executor_update(const RpcConnectionPtr& connection, TaskStatus status,
@@ -166,13 +168,12 @@ void AgentImpl::forward_update(ExecutorRecord& executor, TaskStatus status,
     updates_.update(std::move(status), std::move(stored));  // sent again: taken once
     return;
   }
-  if (executor.terminal) {
+  if (executor.task_ended()) {
     LOG(kWarning) << "ignoring " << status.state << " for task " << config.task.task_id
                   << ": it already ended as " << executor.state;
     stored(Status::ok());
     return;
   }
-  executor.terminal = is_terminal(status.state);
   executor.state = status.state;
   auto live = live_tasks_.find(agent_task_key(config.framework_id, config.task.task_id));
   if (live != live_tasks_.end()) live->second.state = status.state;
@@ -193,9 +194,13 @@ void AgentImpl::executor_exited(const std::string& container_id,
   auto found = executors_.find(container_id);
   if (found == executors_.end()) return;
   ExecutorRecord& executor = *found->second;
+  if (!has_process(executor.phase())) {
+    LOG(kError) << "ignoring an exit of executor " << executor.config.executor_id << ": it is "
+                << executor.phase();
+    return;
+  }
   executor.kill_deadline.cancel();
   executor.reregister_deadline.cancel();
-  executor.exited = true;
   std::string how = exit ? exit->describe()
                          : "exited (its exit status is unknown: an earlier agent process "
                            "started it)";
@@ -205,7 +210,12 @@ void AgentImpl::executor_exited(const std::string& container_id,
     executor.pending_registration->fail(Status::unavailable("the executor exited"));
     executor.pending_registration.reset();
   }
-  if (!executor.launch_failed && !executor.terminal && !executor.ending) {
+  if (executor.phase() == ExecutorPhase::kEnding) {
+    executor.move_to(ExecutorPhase::kExited);  // conclude() cleans up once the end is checked
+    return;
+  }
+  // An aborted launch had its end reported when it was aborted.
+  if (!executor.task_ended()) {
     // The executor can no longer clean up after itself.
     kill_task_group(executor);
     std::string message = "executor " + how;
@@ -216,9 +226,14 @@ void AgentImpl::executor_exited(const std::string& container_id,
             ? make_status(executor, TaskState::kKilled, "killed", message)
             : make_status(executor, TaskState::kFailed, "executor terminated", message);
     end_task(executor, std::move(status));
-    return;  // the end of the task removes the executor
+    found = executors_.find(container_id);
+    if (found == executors_.end()) return;
+    if (found->second->phase() == ExecutorPhase::kEnding) {
+      found->second->move_to(ExecutorPhase::kExited);  // conclude() cleans up after the check
+      return;
+    }
   }
-  if (!executor.ending) remove_executor(container_id);
+  remove_executor(container_id);
 }
 
 void AgentImpl::kill_task(const KillTaskCall& call, RpcResponder responder) {
@@ -237,11 +252,11 @@ void AgentImpl::kill_task(const KillTaskCall& call, RpcResponder responder) {
 }
 
 void AgentImpl::kill_executor(ExecutorRecord& executor, int64_t grace_millis) {
-  if (executor.terminal || executor.launch_failed) return;  // it is ending by itself
+  if (executor.task_ended()) return;  // it is ending by itself (an aborted launch too)
   const ContainerConfig& config = executor.config;
   int64_t grace = grace_millis >= 0 ? grace_millis : config.task.kill_grace_millis;
   executor.kill_requested = true;
-  if (executor.pid == 0) {  // still preparing: stop that; the launch ends KILLED
+  if (executor.phase() == ExecutorPhase::kPreparing) {  // stop that; the launch ends KILLED
     launcher_.cancel(config.container_id);
     return;
   }
@@ -274,7 +289,7 @@ void AgentImpl::kill_for_good(ExecutorRecord& executor, const std::string& why) 
                 << executor.config.task.task_id << " with SIGKILL: " << why;
   executor.kill_requested = true;
   executor.kill_deadline.cancel();
-  if (executor.pid == 0 || executor.exited) return;  // nothing (left) to signal
+  if (!has_process(executor.phase())) return;  // nothing (left) to signal
   if (executor.task_group == 0) executor.task_group = find_task_group(executor.pid);
   kill_task_group(executor);
   kill_group(executor.pid);
@@ -295,7 +310,7 @@ ExecutorRecord* AgentImpl::find_executor(const std::string& framework_id,
                                          const std::string& task_id) {
   for (auto& [container_id, executor] : executors_) {
     if (executor->config.framework_id == framework_id && executor->config.task.task_id == task_id &&
-        !executor->launch_failed) {
+        executor->phase() != ExecutorPhase::kAborting) {
       return executor.get();
     }
   }
@@ -309,8 +324,15 @@ TaskStatus AgentImpl::make_status(const ExecutorRecord& executor, TaskState stat
                           state, reason, message);
 }
 
+bool ExecutorRecord::move_to(ExecutorPhase to) {
+  return lifecycle_.move_to(to, "executor " + config.executor_id + " of task " +
+                                    config.task.task_id + " (container " + config.container_id +
+                                    ")");
+}
+
 bool outlives_agent(const ExecutorRecord& executor) {
-  return executor.checkpoint && executor.isolated && !executor.launch_failed;
+  ExecutorPhase phase = executor.phase();
+  return executor.checkpoint && (is_isolated(phase) || phase == ExecutorPhase::kExited);
 }
 
 }  // namespace clusterctl

@@ -10,29 +10,46 @@
 
 #include "core/asio.hpp"
 #include "core/log.hpp"
+#include "core/process/output_file.hpp"
 
 namespace clusterctl {
 
 struct RotatingOutput::State : std::enable_shared_from_this<RotatingOutput::State> {
   State(asio::io_context& io_context, std::string file_path, uint64_t max, uint32_t kept)
-      : pipe(io_context), path(std::move(file_path)), max_bytes(max), keep(kept) {}
+      : pipe(io_context),
+        path(std::move(file_path)),
+        in(split_dir_and_name(path)),
+        max_bytes(max),
+        keep(kept) {}
   asio::posix::stream_descriptor pipe;  // the read end
   std::string path;
+  DirAndName in;  // the directory and the file's name in it
   uint64_t max_bytes;
   uint32_t keep;
+  // The directory, opened once: the task may replace names in it, never the
+  // directory this descriptor holds.
+  int dir = -1;
   int file = -1;
   uint64_t size = 0;
   int write_end = -1;
   char buffer[1 << 16];
 
   ~State() {
+    if (dir >= 0) ::close(dir);
     if (file >= 0) ::close(file);
     if (write_end >= 0) ::close(write_end);
   }
 
+  // Never through a link the task planted (output_file.hpp).
   Status open_file() {
-    file = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-    if (file < 0) return Status::io_error("cannot open '" + path + "': " + std::strerror(errno));
+    if (dir < 0) {
+      StatusOr<int> opened = open_directory(in.dir);
+      if (!opened) return opened.status();
+      dir = *opened;
+    }
+    StatusOr<int> opened = open_output_file(dir, in.name, path);
+    if (!opened) return opened.status();
+    file = *opened;
     struct stat info;
     size = ::fstat(file, &info) == 0 ? static_cast<uint64_t>(info.st_size) : 0;
     return Status::ok();
@@ -101,22 +118,50 @@ struct RotatingOutput::State : std::enable_shared_from_this<RotatingOutput::Stat
   void rotate() {
     ::close(file);
     file = -1;
-    rotate_files(path, keep);
-    (void)open_file();  // on failure `file` stays -1 and output is dropped
+    rotate_files(dir, in.name, keep);
+    Status opened = open_file();
+    if (!opened) {  // `file` stays -1: the output is dropped rather than written elsewhere
+      LOG(kError) << opened.message() << "; the task's further output there is dropped";
+      return;
+    }
+    if (size != 0) {
+      // The file could not be renamed away (the task put directories in the
+      // way): it has no room for what did not fit, and writing on would
+      // rotate forever.
+      LOG(kError) << "cannot rotate '" << path << "' (it is still " << size
+                  << " bytes); the task's further output there is dropped";
+      ::close(file);
+      file = -1;
+    }
   }
 };
 
-void rotate_files(const std::string& path, uint32_t keep) {
+namespace {
+
+// A missing file is no error: the older ones appear only as the output grows.
+void rename_in(int dir, const std::string& from, const std::string& to) {
+  if (::renameat(dir, from.c_str(), dir, to.c_str()) != 0 && errno != ENOENT) {
+    LOG(kWarning) << "cannot rotate " << from << " to " << to << ": " << std::strerror(errno);
+  }
+}
+
+}  // namespace
+
+void rotate_files(int dir, const std::string& name, uint32_t keep) {
   if (keep == 0) {
-    ::unlink(path.c_str());
+    if (::unlinkat(dir, name.c_str(), 0) != 0 && errno != ENOENT) {
+      LOG(kWarning) << "cannot remove " << name << ": " << std::strerror(errno);
+    }
     return;
   }
-  ::unlink((path + "." + std::to_string(keep)).c_str());
-  for (uint32_t index = keep; index > 1; --index) {
-    std::string from = path + "." + std::to_string(index - 1);
-    ::rename(from.c_str(), (path + "." + std::to_string(index)).c_str());
+  std::string oldest = name + "." + std::to_string(keep);
+  if (::unlinkat(dir, oldest.c_str(), 0) != 0 && errno != ENOENT) {
+    LOG(kWarning) << "cannot remove " << oldest << ": " << std::strerror(errno);
   }
-  ::rename(path.c_str(), (path + ".1").c_str());
+  for (uint32_t index = keep; index > 1; --index) {
+    rename_in(dir, name + "." + std::to_string(index - 1), name + "." + std::to_string(index));
+  }
+  rename_in(dir, name, name + ".1");
 }
 
 RotatingOutput::RotatingOutput(asio::io_context& io, std::string path, uint64_t max_bytes,

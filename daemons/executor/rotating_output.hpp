@@ -1,6 +1,10 @@
 // RotatingOutput: one output stream of a task (stdout or stderr) through a
 // pipe into its sandbox file, rotated once it passes max_bytes:
-// stdout -> stdout.1 -> ... -> stdout.KEEP, the oldest dropped.
+// stdout -> stdout.1 -> ... -> stdout.KEEP, the oldest dropped. The task may
+// replace those names with anything (a symbolic link to /etc/cron.d/x, a
+// FIFO, a directory): files are opened and renamed relative to the
+// directory's descriptor, never through a link (core/process/output_file.hpp),
+// and output that cannot go into a regular file of the sandbox is dropped.
 //
 //   RotatingOutput out(io, sandbox + "/stdout", 10 << 20, 5);
 //   StatusOr<int> pipe = out.open();  // the task's stdout; close it after the spawn
@@ -43,7 +47,8 @@ class RotatingOutput {
   std::shared_ptr<State> state_;
 };
 
-// Renames path.(keep-1) -> path.keep, ..., path -> path.1 (blocking).
-void rotate_files(const std::string& path, uint32_t keep);
+// In the directory `dir`: renames name.(keep-1) -> name.keep, ..., name ->
+// name.1, the oldest removed (blocking). Renames move links, never follow them.
+void rotate_files(int dir, const std::string& name, uint32_t keep);
 
 }  // namespace clusterctl

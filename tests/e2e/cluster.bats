@@ -178,6 +178,24 @@ print(\"ok\")'"
   [ "$status" -eq 0 ]
 }
 
+# "STATE PHASE" of the agent's executor of task $1, from the agent's /state.
+agent_executor() {
+  curl -sf --noproxy '*' "http://$(cat "$TEST_DIR/agent/agent.address")/state" |
+    json_get "' '.join(e['state'] + ' ' + e['phase'] for e in d['executors'] if e['task_name'] == '$1')"
+}
+agent_executor_is() { [ "$(agent_executor "$1")" = "$2" ]; }
+
+@test "the agent's /state shows each executor's task state and its phase" {
+  "$CLUSTERCTL_BIN" execute --name phased --command 'sleep 60' 2>"$TEST_DIR/execute.log" &
+  local execute_pid=$!
+  STARTED_PIDS+=("$execute_pid")
+  wait_for "task phased RUNNING" 10 task_in_state phased RUNNING
+  wait_for "executor of phased running at the agent" 10 agent_executor_is phased "RUNNING running"
+  kill -INT "$execute_pid"
+  wait_for "task phased KILLED" 10 task_in_state phased KILLED
+  wait_for "executor of phased gone from the agent" 10 agent_executor_is phased ""
+}
+
 @test "SIGTERM stops the agent, killing its tasks, and the master cleanly" {
   "$CLUSTERCTL_BIN" execute --name doomed --command 'echo $$ > pid; sleep 60' \
     2>"$TEST_DIR/execute.log" &

@@ -18,6 +18,7 @@
 #include "core/messages.hpp"
 #include "core/rpc/rpc.hpp"
 #include "daemons/agent/agent.hpp"
+#include "tests/support/http_test_server.hpp"
 
 namespace clusterctl {
 namespace {
@@ -229,6 +230,51 @@ TEST_F(AgentTest, ReportsALaunchFailureAsAFailedTask) {
                ErrorKind::kNotFound;
       },
       "the ended task to be forgotten");
+}
+
+// A process that says it is the executor of a container still being prepared
+// (its id is in /state and in the sandbox path) is refused: no executor was
+// spawned yet, so nothing may register, send the task's updates, or end it.
+TEST_F(AgentTest, RefusesAnExecutorRegistrationBeforeTheSpawn) {
+  HttpTestServer server;
+  HttpTestServer::Route stalled{200, std::string(1000, 'x')};
+  stalled.stall_after = 10;  // the prepare (fetch) never completes by itself
+  server.add("/artifact", stalled);
+  start_agent();
+  RunTaskCall call = task_call("t1", "true");
+  UriInfo artifact;
+  artifact.value = server.url("/artifact");
+  call.task.command.uris.push_back(artifact);
+  ASSERT_TRUE(call_agent("agent.run_task", pack_payload(call)));
+  std::string container_id;
+  run_until(
+      [&] {
+        std::error_code error;
+        for (const auto& entry : std::filesystem::directory_iterator(runs_dir("t1"), error)) {
+          if (entry.path().filename() != "latest") container_id = entry.path().filename();
+        }
+        return !container_id.empty();
+      },
+      "the sandbox");
+
+  std::optional<StatusOr<RpcConnectionPtr>> connected;
+  rpc_connect(io_, agent_->address(), RpcHandlers{}, Duration(5000),
+              [&](StatusOr<RpcConnectionPtr> connection) { connected = std::move(connection); });
+  run_until([&] { return connected.has_value(); }, "a connection to the agent");
+  ASSERT_TRUE(connected->is_ok()) << connected->status().message();
+  RpcConnectionPtr impostor = connected->value();
+  std::optional<StatusOr<RpcValue>> registered;
+  impostor->call("executor.register",
+                 pack_payload(RegisterExecutorCall{"fw-1", "t1", container_id, 4242}),
+                 Duration(5000), [&](StatusOr<RpcValue> reply) { registered = std::move(reply); });
+  run_until([&] { return registered.has_value(); }, "the answer to executor.register");
+  EXPECT_EQ(registered->status().kind(), ErrorKind::kNotFound) << registered->status().message();
+
+  // The task is still the agent's: a kill ends the prepare, and the task is KILLED.
+  ASSERT_TRUE(call_agent("agent.kill_task", pack_payload(KillTaskCall{"fw-1", "t1", -1})));
+  run_until([&] { return has_state("KILLED"); }, "KILLED");
+  EXPECT_FALSE(has_state("FINISHED"));
+  impostor->close("test done");
 }
 
 TEST_F(AgentTest, KillsATaskThatIgnoresSigterm) {

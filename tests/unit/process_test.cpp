@@ -3,6 +3,7 @@
 // every test ends by checking that no child of this process is left.
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -145,6 +146,39 @@ TEST_F(ProcessTest, AppendsStdoutAndStderrToTheirFiles) {
   std::string cwd = std::filesystem::canonical(dir_).string();
   EXPECT_EQ(read_file(path("stdout")), "before\nout\n" + cwd + "\n\n");
   EXPECT_EQ(read_file(path("stderr")), "err\n");
+}
+
+// The output files may be in a directory the task writes to: a symbolic
+// link, a hard link or a FIFO planted there is refused, and nothing is
+// written where it leads (nor does the spawn block on the FIFO).
+TEST_F(ProcessTest, NeverOpensItsOutputThroughALinkOrAFifo) {
+  std::filesystem::create_directories(path("sandbox"));
+  { std::ofstream(path("canary")) << "canary\n"; }
+  std::filesystem::create_symlink(path("canary"), path("sandbox/symlink"));
+  std::filesystem::create_hard_link(path("canary"), path("sandbox/hardlink"));
+  ASSERT_EQ(::mkfifo(path("sandbox/fifo").c_str(), 0644), 0);
+  for (std::string name : {"symlink", "hardlink", "fifo"}) {
+    SpawnOptions options;
+    options.argv = {"/bin/sh", "-c", "echo written"};
+    options.env = current_environment();
+    options.stdout_path = options.stderr_path = path("sandbox/" + name);
+    auto pid = spawn_process(options);
+    ASSERT_FALSE(pid.is_ok()) << name;
+    EXPECT_NE(pid.status().message().find("refusing to write to '" + path("sandbox/" + name)),
+              std::string::npos)
+        << pid.status().message();
+  }
+  EXPECT_EQ(read_file(path("canary")), "canary\n");
+  // A regular file with one link is fine.
+  SpawnOptions options;
+  options.argv = {"/bin/sh", "-c", "echo written"};
+  options.env = current_environment();
+  options.stdout_path = options.stderr_path = path("sandbox/regular");
+  auto pid = spawn_process(options);
+  ASSERT_TRUE(pid.is_ok()) << pid.status().message();
+  ChildGuard guard(*pid);
+  ASSERT_TRUE(wait_exit(*pid, guard).has_value());
+  EXPECT_EQ(read_file(path("sandbox/regular")), "written\n");
 }
 
 TEST_F(ProcessTest, PassesExactlyTheGivenEnvironment) {
