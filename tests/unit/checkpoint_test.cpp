@@ -115,7 +115,7 @@ TEST_F(CheckpointTest, EveryChangedByteIsRefusedNeverLoaded) {
   write(executor_checkpoint_path(work_dir_, "container-1"), encode_checkpoint(executor));
   UpdateStreamCheckpoint updates;
   updates.task_id = "t1";
-  updates.latest_state = "RUNNING";
+  updates.latest_state = TaskState::kRunning;
   write(updates_checkpoint_path(work_dir_, "container-1"), encode_checkpoint(updates));
   ASSERT_TRUE(read_checkpoint(work_dir_).is_ok());
 
@@ -160,7 +160,7 @@ TEST_F(CheckpointTest, FilesWithoutAChecksumStillLoad) {
   executor.pid = 42;
   write(executor_checkpoint_path(work_dir_, "container-1"), pack_payload(executor));
   UpdateStreamCheckpoint updates;
-  updates.latest_state = "RUNNING";
+  updates.latest_state = TaskState::kRunning;
   write(updates_checkpoint_path(work_dir_, "container-1"), pack_payload(updates));
   auto state = read_checkpoint(work_dir_);
   ASSERT_TRUE(state.is_ok()) << state.status().message();
@@ -168,7 +168,7 @@ TEST_F(CheckpointTest, FilesWithoutAChecksumStillLoad) {
   EXPECT_EQ(state->agent->agent_id, "agent-1");
   ASSERT_EQ(state->runs.size(), 1u);
   EXPECT_EQ(state->runs[0].executor.pid, 42);
-  EXPECT_EQ(state->runs[0].updates->latest_state, "RUNNING");
+  EXPECT_EQ(state->runs[0].updates->latest_state, TaskState::kRunning);
   // A boot id file that is neither framed nor a boot id is refused.
   write(boot_id_path(work_dir_), "not a boot id");
   EXPECT_FALSE(read_checkpoint(work_dir_).is_ok());
