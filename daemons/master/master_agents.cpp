@@ -41,12 +41,15 @@ void MasterImpl::register_agent(const RpcConnectionPtr& connection, const Regist
   bool known = state_.agents.count(agent_id) > 0;
   AgentRecord& agent = state_.agents[agent_id];
   bool was_recovering = known && agent.state == AgentState::kRecovering;
+  bool was_unreachable = known && agent.state == AgentState::kUnreachable;
   if (known) {
     // Re-registration: the allocator forgets the agent and learns it anew
     // with what runs there now.
     rescind_offers_on_agent(agent, "agent re-registered");
-    if (agent.state == AgentState::kActive || agent.state == AgentState::kDisconnected)
+    if (agent.in_allocator) {
       report(allocator_->remove_agent(agent_id, monotonic_millis()));
+      agent.in_allocator = false;
+    }
     if (agent.connection && agent.connection != connection) {
       state_.agent_of_connection.erase(agent.connection->id());
       agent.connection->close("agent re-registered on another connection");
@@ -63,7 +66,7 @@ void MasterImpl::register_agent(const RpcConnectionPtr& connection, const Regist
   agent.unreachable_since = 0;
   if (agent.registered_at == 0) agent.registered_at = wall_seconds();
   state_.agent_of_connection[connection->id()] = agent_id;
-  reconcile_agent_tasks(agent, call.tasks);
+  reconcile_agent_tasks(agent, call.tasks, was_unreachable);
   add_agent_to_allocator(agent);
   if (was_recovering) answer_deferred_reconciliation(agent);
   LOG(kInfo) << (known ? "agent re-registered: " : "agent registered: ") << agent_id << " at "
@@ -86,7 +89,13 @@ void MasterImpl::register_agent(const RpcConnectionPtr& connection, const Regist
 }
 
 // Makes the master's view of an agent's tasks agree with the agent's own list.
-void MasterImpl::reconcile_agent_tasks(AgentRecord& agent, const std::vector<AgentTask>& reported) {
+//
+// An agent back from unreachable may bring tasks the master never knew (it
+// restarted meanwhile): a framework that is not partition-aware was (or
+// would be) told by reconciliation that they are LOST, so they are: reported
+// LOST and killed, like those the master knew.
+void MasterImpl::reconcile_agent_tasks(AgentRecord& agent, const std::vector<AgentTask>& reported,
+                                       bool was_unreachable) {
   std::set<std::string> seen;
   for (const AgentTask& entry : reported) {
     std::string key = task_key(entry.framework_id, entry.task.task_id);
@@ -97,7 +106,9 @@ void MasterImpl::reconcile_agent_tasks(AgentRecord& agent, const std::vector<Age
     TaskRecord* known = find_task(key);
     bool told_over = known != nullptr && state_.tasks.count(key) == 0 &&
                      relay_.terminal_reported(entry.framework_id, entry.task.task_id);
-    if (!ended && (framework_gone || told_over)) {
+    bool lost_meanwhile = known == nullptr && was_unreachable && !framework_gone &&
+                          !framework->second.info.partition_aware;
+    if (!ended && (framework_gone || told_over || lost_meanwhile)) {
       // Its framework is gone, or was told the task is over: it must not run on.
       KillTaskCall kill{entry.framework_id, entry.task.task_id, -1};
       agent.connection->call("agent.kill_task", pack_payload(kill), Duration(10000),
@@ -112,6 +123,11 @@ void MasterImpl::reconcile_agent_tasks(AgentRecord& agent, const std::vector<Age
       continue;
     }
     if (known == nullptr && !framework_gone) learn_task(agent, entry);
+    if (lost_meanwhile && !ended) {
+      update_task(key, make_status(state_.tasks.at(key), TaskState::kLost, "agent lost",
+                                   "agent " + agent.info.id +
+                                       " came back after it was marked unreachable"));
+    }
   }
   std::vector<std::string> missing;
   for (const std::string& key : agent.task_keys) {
@@ -147,9 +163,10 @@ void MasterImpl::learn_task(AgentRecord& agent, const AgentTask& entry) {
   state_.frameworks.at(entry.framework_id).task_keys.insert(key);
 }
 
-void MasterImpl::add_agent_to_allocator(const AgentRecord& agent) {
+void MasterImpl::add_agent_to_allocator(AgentRecord& agent) {
   report(
       allocator_->add_agent(agent.info.id, agent_total(agent), held_on(agent), monotonic_millis()));
+  agent.in_allocator = true;
 }
 
 void MasterImpl::ping_agents() {
@@ -232,8 +249,9 @@ void MasterImpl::mark_unreachable(AgentRecord& agent) {
                         : "no answer to " + std::to_string(agent.missed_pings) + " pings");
   rescind_offers_on_agent(agent, "agent unreachable");
   bool was_recovering = agent.state == AgentState::kRecovering;
-  if (!was_recovering) {
+  if (agent.in_allocator) {
     report(allocator_->remove_agent(agent.info.id, monotonic_millis()));
+    agent.in_allocator = false;
   }
   agent.state = AgentState::kUnreachable;
   agent.unreachable_since = wall_seconds();

@@ -46,8 +46,9 @@ class MasterImpl : public Master {
   // master_agents.cpp
   void register_agent(const RpcConnectionPtr& connection, const RegisterAgentCall& call,
                       RpcResponder responder);
-  void reconcile_agent_tasks(AgentRecord& agent, const std::vector<AgentTask>& reported);
-  void add_agent_to_allocator(const AgentRecord& agent);
+  void reconcile_agent_tasks(AgentRecord& agent, const std::vector<AgentTask>& reported,
+                             bool was_unreachable);
+  void add_agent_to_allocator(AgentRecord& agent);
   void ping_agents();
   void ping_answered(const std::string& agent_id, bool answered);
   void agent_disconnected(const std::string& agent_id);

@@ -63,7 +63,7 @@ std::vector<FrameworkAllocation> MasterImpl::held_on(const AgentRecord& agent) c
 
 void MasterImpl::update_agent_in_allocator(const std::string& agent_id) {
   auto agent = state_.agents.find(agent_id);
-  if (agent == state_.agents.end() || agent->second.state == AgentState::kUnreachable) return;
+  if (agent == state_.agents.end() || !agent->second.in_allocator) return;
   report(allocator_->update_agent(agent_id, agent_total(agent->second), held_on(agent->second),
                                   monotonic_millis()));
   schedule_allocation();

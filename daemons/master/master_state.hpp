@@ -31,6 +31,7 @@ struct AgentRecord {
   double registered_at = 0;
   std::set<std::string> task_keys;  // live tasks on this agent
   std::set<std::string> offer_ids;
+  bool in_allocator = false;       // added to the allocator (and not removed since)
   bool removal_scheduled = false;  // waiting for the agent removal rate limiter
   double unreachable_since = 0;    // wall seconds; 0 unless unreachable
 };

@@ -141,7 +141,7 @@ TaskRecord MasterImpl::unlink_task(const std::string& key) {
 void MasterImpl::complete_task(const std::string& key) {
   TaskRecord task = unlink_task(key);
   auto agent = state_.agents.find(task.info.agent_id);
-  if (agent != state_.agents.end() && agent->second.state != AgentState::kUnreachable) {
+  if (agent != state_.agents.end() && agent->second.in_allocator) {
     report(allocator_->recover(task.framework_id, task.info.agent_id, task.info.role,
                                task.info.resources, 0, monotonic_millis()));
     schedule_allocation();

@@ -33,6 +33,7 @@ role_allocation() {
   "$CLUSTERCTL_BIN" roles --json |
     json_get "sum(v for r in d['roles'] if r['role'] == '$1' for v in r['allocated'].values() if isinstance(v, (int, float)))"
 }
+agent_has_no_children() { [ -z "$(pgrep -P "$AGENT_PID")" ]; }
 role_free() { [ "$(role_allocation "$1")" = 0 ]; }
 
 @test "a status update from anyone but the task's own agent is refused; the task runs on" {
@@ -119,4 +120,29 @@ role_free() { [ "$(role_allocation "$1")" = 0 ]; }
   # Its checkpointed tasks would outlive the agent: the operator ends them.
   "$CLUSTERCTL_BIN" frameworks teardown "$(json_get "d['framework_id']" <"$TEST_DIR/survivor/state.json")"
   wait_for "the survivors killed" 30 task_in_state survivor-000 KILLED
+}
+
+@test "after a master restart, tasks of an agent that does not come back are LOST once it times out" {
+  start_cluster
+  run hostile launch "$TEST_DIR/survivor" 4
+  echo "$output"
+  [ "$status" -eq 0 ]
+  kill -STOP "$AGENT_PID"
+  STOPPED_AGENT=$AGENT_PID
+  kill -KILL "$MASTER_PID"
+  wait "$MASTER_PID" 2>/dev/null || true
+  start_master --agent-reregister-timeout 5s
+  run hostile reconcile "$TEST_DIR/survivor" LOST
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = silent ]
+  [ "${lines[-1]}" = ok ]
+  [ "$("$CLUSTERCTL_BIN" agents --json | json_get "d['agents'][0]['state']")" = unreachable ]
+  # Back, it is told its tasks are over: the master keeps them LOST and the
+  # agent kills them (its executors, its children, exit).
+  [ -n "$(pgrep -P "$AGENT_PID")" ]
+  kill -CONT "$AGENT_PID"
+  STOPPED_AGENT=
+  wait_for "the survivors killed" 30 agent_has_no_children
+  task_in_state survivor-000 LOST
 }

@@ -16,11 +16,11 @@ Usage: hostile_master.py MASTER forge-update TASK_ID FRAMEWORK_ID AGENT_ID
        hostile_master.py MASTER launch STATE_DIR COUNT
            a checkpointing framework (failover timeout 300 s) runs COUNT
            sleeping tasks, records its id, tasks and agent, and leaves
-       hostile_master.py MASTER reconcile STATE_DIR
+       hostile_master.py MASTER reconcile STATE_DIR [STATE]
            after a master restart: subscribes again, reconciles its tasks (half
            with their agent id, half without, and one that never existed),
            prints "silent" once 2 s passed without an answer, then waits for
-           RUNNING answers (LOST for the stranger)
+           STATE (default RUNNING) answers (LOST for the stranger)
 """
 import json
 import math
@@ -294,7 +294,7 @@ def launch(address, state_dir, count):
     print("ok")
 
 
-def reconcile(address, state_dir):
+def reconcile(address, state_dir, expected="RUNNING"):
     with open(os.path.join(state_dir, "state.json")) as f:
         state = json.load(f)
     client, framework_id = subscribe(address, "survivor", checkpoint=True, failover_timeout=300,
@@ -320,7 +320,7 @@ def reconcile(address, state_dir):
         answers[status["task_id"]] = status["state"]
     assert len(answers) == len(asked), "%d of %d answered" % (len(answers), len(asked))
     assert answers.pop("never-launched") == "LOST", answers
-    assert set(answers.values()) == {"RUNNING"}, answers
+    assert set(answers.values()) == {expected}, answers
     print("ok", flush=True)
 
 
@@ -337,7 +337,7 @@ def main():
     elif mode == "launch":
         launch(address, args[0], int(args[1]))
     elif mode == "reconcile":
-        reconcile(address, args[0])
+        reconcile(address, *args)
     else:
         sys.exit("unknown mode " + mode)
 
