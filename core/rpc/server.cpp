@@ -48,7 +48,7 @@ size_t connection_cap(size_t max_connections) {
   size_t room = static_cast<size_t>(limit.rlim_cur) * kConnectionDescriptorsPercent / 100;
   if (room >= max_connections) return max_connections;
   LOG(kDebug) << "at most " << room << " connections at once: " << kConnectionDescriptorsPercent
-             << "% of the " << limit.rlim_cur << " file descriptors this process may open";
+              << "% of the " << limit.rlim_cur << " file descriptors this process may open";
   return std::max<size_t>(room, 1);
 }
 
