@@ -21,6 +21,9 @@ STAGES=${SANITIZERS:-address fuzz thread}
 ASAN_BUILD_DIR=${ASAN_BUILD_DIR:-build-asan}
 TSAN_BUILD_DIR=${TSAN_BUILD_DIR:-build-tsan}
 JOBS=$(nproc)
+# ccache (when installed) rewrites paths below the checkout to relative ones,
+# so that another clone of the tree reuses what this one compiled.
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD}
 timings=()
 
 stage() {
