@@ -165,7 +165,19 @@ TEST_F(RpcServerBoundsTest, UnfinishedFramesOverTheCapCloseTheLargest) {
   EXPECT_FALSE(closed_by_server(small));
 }
 
+// Sanitizer runtimes need descriptors of their own while the process has
+// none left (UBSan's vptr check probes memory through a pipe, and reports
+// open a log file), so they report what is not there: run in normal trees.
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define CLUSTERCTL_SANITIZED 1
+#endif
+#endif
+
 TEST_F(RpcServerBoundsTest, OutOfDescriptorsTheOldestIdleConnectionsAreShed) {
+#ifdef CLUSTERCTL_SANITIZED
+  GTEST_SKIP() << "sanitizer runtimes need file descriptors of their own";
+#endif
   listen(RpcServerOptions());
   size_t open_now = 0;
   for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
