@@ -8,6 +8,7 @@ bash scripts/install-deps.sh
 bash scripts/build.sh
 BIN=$PWD/build/bin/clusterctl
 RUN_DIR=${RUN_DIR:-$(mktemp -d /tmp/clusterctl-demo.XXXXXX)}
+mkdir -p "$RUN_DIR"
 MASTER_PORT=${MASTER_PORT:-5050}
 AGENT_PORT=${AGENT_PORT:-5051}
 
