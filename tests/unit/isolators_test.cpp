@@ -10,6 +10,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -354,7 +355,18 @@ TEST_F(IsolatorTest, PosixIsolatorsMeasureFromProc) {
 // it against the task. Here the test process is the "executor", with 64 MB
 // resident, and its child shares that address space (CLONE_VM) until told to
 // go.
+// ThreadSanitizer cannot follow a raw clone(CLONE_VM): its runtime aborts in
+// the parent and leaves the child waiting. The normal and ASan trees run it.
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define CLUSTERCTL_TSAN 1
+#endif
+#endif
+
 TEST_F(IsolatorTest, PosixMemDoesNotCountTheMemoryAChildSharesWithItsParent) {
+#ifdef CLUSTERCTL_TSAN
+  GTEST_SKIP() << "ThreadSanitizer does not support clone(CLONE_VM)";
+#endif
   Isolator& memory = load("posix/mem");
   std::vector<char> resident(64 << 20, 1);
   int go[2];
@@ -362,6 +374,8 @@ TEST_F(IsolatorTest, PosixMemDoesNotCountTheMemoryAChildSharesWithItsParent) {
   std::vector<char> stack(256 << 10);
   pid_t child = ::clone(
       [](void* fd) -> int {
+        // Never outlive the test if it dies before it says go.
+        ::syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
         char byte;
         return ::syscall(SYS_read, *static_cast<int*>(fd), &byte, 1) == 1 ? 0 : 1;
       },
