@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "core/plugin/guard_call.hpp"
 #include "core/plugin/plugin_library.hpp"
 #include "core/rpc/message.hpp"
 
@@ -36,20 +37,6 @@ StatusOr<T> unpack_as(const std::string& bytes, const std::string& what) {
   if (value) return value;
   return Status::protocol("isolator returned a malformed " + what + ": " +
                           value.status().message());
-}
-
-// Runs call() (a call into the plugin); an exception escaping it is a bug in
-// the plugin that becomes an error here instead of ending the agent.
-template <typename Call>
-int guard_call(char* error, size_t error_size, Call call) {
-  try {
-    return call();
-  } catch (...) {
-    std::snprintf(error, error_size,
-                  "an exception escaped the plugin (a bug in the plugin: the plugin ABI "
-                  "forbids it)");
-    return 1;
-  }
 }
 
 Status plugin_error(const std::string& name, const char* step, const char* error) {

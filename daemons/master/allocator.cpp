@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "core/plugin/guard_call.hpp"
 #include "core/plugin/plugin_library.hpp"
 #include "core/rpc/message.hpp"
 
@@ -12,20 +13,6 @@ constexpr size_t kErrorSize = 512;
 
 void append_bytes(void* context, const char* data, size_t size) {
   static_cast<std::string*>(context)->append(data, size);
-}
-
-// Runs call() (a call into the plugin); an exception escaping it is a bug in
-// the plugin that becomes an error here instead of ending the master.
-template <typename Call>
-int guard_call(char* error, size_t error_size, Call call) {
-  try {
-    return call();
-  } catch (...) {
-    std::snprintf(error, error_size,
-                  "an exception escaped the plugin (a bug in the plugin: the plugin ABI "
-                  "forbids it)");
-    return 1;
-  }
 }
 
 AllocatorEvent make_event(const char* type, int64_t now_millis) {
