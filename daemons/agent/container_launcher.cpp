@@ -10,8 +10,13 @@ ContainerLauncher::ContainerLauncher(std::vector<std::shared_ptr<ContainerHook>>
 
 void ContainerLauncher::prepare(const ContainerConfig& config,
                                 std::function<void(PrepareResult)> done) {
+  std::string container_id = config.container_id;
+  preparing_[container_id] = false;
   prepare_from(0, std::make_shared<const ContainerConfig>(config), LaunchRequirements{},
-               std::move(done));
+               [this, container_id, done = std::move(done)](PrepareResult result) {
+                 preparing_.erase(container_id);
+                 done(std::move(result));
+               });
 }
 
 void ContainerLauncher::prepare_from(size_t index, std::shared_ptr<const ContainerConfig> config,
@@ -22,6 +27,14 @@ void ContainerLauncher::prepare_from(size_t index, std::shared_ptr<const Contain
     return;
   }
   std::shared_ptr<ContainerHook> hook = hooks_[index];
+  auto found = preparing_.find(config->container_id);
+  if (found != preparing_.end() && found->second) {  // cancelled: the next hook never starts
+    done(PrepareResult{
+        Status::failed_precondition("the launch of container " + config->container_id +
+                                    " was cancelled before " + hook->name()),
+        hook->failure_reason()});
+    return;
+  }
   hook->prepare(*config, [this, index, config, launch, hook,
                           done = std::move(done)](StatusOr<LaunchRequirements> prepared) mutable {
     if (!prepared) {
@@ -93,6 +106,8 @@ void ContainerLauncher::cleanup_from(size_t index, std::shared_ptr<const Contain
 }
 
 void ContainerLauncher::cancel(const std::string& container_id) {
+  auto found = preparing_.find(container_id);
+  if (found != preparing_.end()) found->second = true;
   for (const auto& hook : hooks_) hook->cancel(container_id);
 }
 

@@ -13,7 +13,9 @@
 //
 // Hooks do their blocking work on their own threads and report back on the
 // agent's io_context thread. The first failing prepare stops the launch; its
-// hook names the reason the task fails with ("fetch failed").
+// hook names the reason the task fails with ("fetch failed"). A cancel
+// reaches the hook preparing now and stops the hooks after it from starting
+// (a kill that comes while the isolators prepare never lets the fetch begin).
 //
 // Threading: one io_context thread, like the Agent that owns it; every
 // callback runs there.
@@ -22,6 +24,7 @@
 #include <sys/types.h>
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -80,6 +83,8 @@ class ContainerLauncher {
   StatusOr<pid_t> spawn(const ContainerConfig& config, const LaunchRequirements& launch) const;
   void isolate(const ContainerConfig& config, pid_t pid, std::function<void(Status)> done);
   void cleanup(const ContainerConfig& config, std::function<void()> done);
+  // Stops the prepare of `container_id`, if one is in progress: its done
+  // then reports an error.
   void cancel(const std::string& container_id);
 
  private:
@@ -91,6 +96,8 @@ class ContainerLauncher {
                     std::function<void()> done);
 
   std::vector<std::shared_ptr<ContainerHook>> hooks_;
+  // Containers being prepared, and whether a cancel came for each.
+  std::map<std::string, bool> preparing_;
 };
 
 }  // namespace clusterctl

@@ -176,6 +176,45 @@ TEST(ContainerLauncherTest, TheFirstFailingPrepareStopsTheLaunchWithItsReason) {
   EXPECT_EQ(log.back(), "cancel isolators container-1");
 }
 
+// Answers its prepare only when the test says so (as a hook working off the loop).
+class DeferredHook : public RecordingHook {
+ public:
+  using RecordingHook::RecordingHook;
+  void prepare(const ContainerConfig& config, PrepareDone done) override {
+    RecordingHook::prepare(config, [this, done](StatusOr<LaunchRequirements> prepared) {
+      pending_ = [done, prepared] { done(prepared); };
+    });
+  }
+  void finish() { pending_(); }
+
+ private:
+  std::function<void()> pending_;
+};
+
+TEST(ContainerLauncherTest, ACancelDuringOneHookStopsTheHooksAfterIt) {
+  std::vector<std::string> log;
+  auto isolators = std::make_shared<DeferredHook>("isolators", &log);
+  ContainerLauncher launcher({isolators, std::make_shared<RecordingHook>("fetcher", &log)});
+  ContainerConfig config;
+  config.container_id = "container-1";
+  std::optional<PrepareResult> prepared;
+  launcher.prepare(config, [&](PrepareResult result) { prepared = std::move(result); });
+  launcher.cancel("container-1");  // while the isolators prepare
+  isolators->finish();
+  ASSERT_TRUE(prepared.has_value());
+  ASSERT_FALSE(prepared->launch.is_ok());
+  EXPECT_NE(prepared->launch.status().message().find("cancelled before fetcher"), std::string::npos)
+      << prepared->launch.status().message();
+  EXPECT_EQ(log, (std::vector<std::string>{"prepare isolators", "cancel isolators container-1",
+                                           "cancel fetcher container-1"}));
+  // A later launch of another container is not affected by that cancel.
+  config.container_id = "container-2";
+  prepared.reset();
+  launcher.prepare(config, [&](PrepareResult result) { prepared = std::move(result); });
+  isolators->finish();
+  ASSERT_TRUE(prepared && prepared->launch.is_ok());
+}
+
 TEST(ContainerLauncherTest, SpawnsWithTheEnvironmentHooksAskedFor) {
   auto dir = fresh_dir("launcher_env");
   ContainerLauncher launcher;
