@@ -21,6 +21,7 @@ constexpr KindName kKindNames[] = {
     {ErrorKind::kIoError, "io_error"},
     {ErrorKind::kProtocol, "protocol_error"},
     {ErrorKind::kInternal, "internal"},
+    {ErrorKind::kNotLeader, "not_leader"},
 };
 }  // namespace
 
@@ -36,6 +37,15 @@ ErrorKind error_kind_from_name(const std::string& name) {
     if (name == entry.name) return entry.kind;
   }
   return ErrorKind::kInternal;
+}
+
+Status Status::not_leader(std::string leader) {
+  Status status(ErrorKind::kNotLeader,
+                leader.empty()
+                    ? "this master stands by and no leader is elected yet; try again soon"
+                    : "this master stands by; the leader is " + leader);
+  status.leader_ = std::move(leader);
+  return status;
 }
 
 std::string Status::to_string() const {

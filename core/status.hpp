@@ -23,6 +23,7 @@ enum class ErrorKind {
   kIoError,
   kProtocol,  // a peer broke the wire protocol
   kInternal,
+  kNotLeader,  // a standby master: ask the leader instead (Status::leader() names it)
 };
 
 // Stable lower-case name of an error kind ("invalid_argument"), used on the wire.
@@ -46,11 +47,16 @@ class [[nodiscard]] Status {
   static Status io_error(std::string m) { return {ErrorKind::kIoError, std::move(m)}; }
   static Status protocol(std::string m) { return {ErrorKind::kProtocol, std::move(m)}; }
   static Status internal(std::string m) { return {ErrorKind::kInternal, std::move(m)}; }
+  // A standby master's answer: `leader` is the leader's host:port, empty while
+  // none is elected.
+  static Status not_leader(std::string leader);
 
   bool is_ok() const { return kind_ == ErrorKind::kOk; }
   explicit operator bool() const { return is_ok(); }
   ErrorKind kind() const { return kind_; }
   const std::string& message() const { return message_; }
+  // kNotLeader only: the leader's host:port ("" while none is elected).
+  const std::string& leader() const { return leader_; }
 
   // "invalid_argument: message", or "ok".
   std::string to_string() const;
@@ -58,6 +64,7 @@ class [[nodiscard]] Status {
  private:
   ErrorKind kind_ = ErrorKind::kOk;
   std::string message_;
+  std::string leader_;
 };
 
 namespace internal {

@@ -44,22 +44,28 @@ StatusOr<msgpack::object> first_param(const msgpack::object& params) {
   return params.via.array.ptr[0];
 }
 
-// {"kind": "...", "message": "..."} -> Status. Unknown shapes still become an error.
+// {"kind": "...", "message": "..."} -> Status ("leader" too for not_leader).
+// Unknown shapes still become an error.
 Status parse_error(const msgpack::object& error) {
   if (error.type == msgpack::type::NIL) return Status::ok();
   if (error.type == msgpack::type::STR) return Status::internal(text_of(error));
   std::string kind = "internal";
   std::string message = "peer returned an error without a message";
+  std::string leader;
   if (error.type == msgpack::type::MAP) {
     for (uint32_t i = 0; i < error.via.map.size; ++i) {
       const msgpack::object_kv& entry = error.via.map.ptr[i];
       if (entry.key.type != msgpack::type::STR || entry.val.type != msgpack::type::STR) continue;
       if (text_of(entry.key) == "kind") kind = text_of(entry.val);
       if (text_of(entry.key) == "message") message = text_of(entry.val);
+      if (text_of(entry.key) == "leader") leader = text_of(entry.val);
     }
   }
   ErrorKind parsed = error_kind_from_name(kind);
   if (parsed == ErrorKind::kOk) parsed = ErrorKind::kInternal;
+  // A host:port is short; anything longer is not one (the client then asks ZooKeeper).
+  if (parsed == ErrorKind::kNotLeader)
+    return Status::not_leader(leader.size() <= 300 ? leader : "");
   return Status(parsed, message);
 }
 
@@ -138,11 +144,16 @@ std::string encode_response(uint32_t msgid, const Status& error, const Payload& 
     packer.pack_nil();
     append_raw(buffer, result);
   } else {
-    packer.pack_map(2);
+    bool not_leader = error.kind() == ErrorKind::kNotLeader;
+    packer.pack_map(not_leader ? 3 : 2);
     packer.pack(std::string("kind"));
     packer.pack(std::string(error_kind_name(error.kind())));
     packer.pack(std::string("message"));
     packer.pack(error.message());
+    if (not_leader) {
+      packer.pack(std::string("leader"));
+      packer.pack(error.leader());
+    }
     packer.pack_nil();
   }
   return to_string(buffer);
