@@ -1,12 +1,15 @@
 // clusterctl master: runs the master daemon until SIGTERM or SIGINT.
+#include <cstdlib>
 #include <memory>
 
 #include "cmd/commands.hpp"
 #include "cmd/daemon_runner.hpp"
 #include "cmd/flags.hpp"
+#include "cmd/self_restart.hpp"
 #include "core/asio.hpp"
 #include "core/rate_limiter.hpp"
 #include "core/role_weights.hpp"
+#include "core/zk/zk_address.hpp"
 #include "daemons/master/allocator.hpp"
 #include "daemons/master/master.hpp"
 
@@ -76,6 +79,24 @@ void setup_master(CLI::App& app) {
       ->capture_default_str();
   add_duration_flag(app, "--registry-gc-interval", daemon.registry_gc_interval,
                     "How often unreachable agents are checked against the two limits above");
+  CLI::Option* zk =
+      app.add_option("--zk", daemon.zk,
+                     "HA: elect one leader among the masters through ZooKeeper, "
+                     "zk://[user:pass@]host:port[,host:port...]/path (the registry lives there)")
+          ->type_name("ZK_URL")
+          ->check(make_validator(
+              [](const std::string& text) { return parse_zk_address(text).status(); }));
+  app.add_option("--quorum", daemon.quorum,
+                 "HA: how many masters must contend before the first leader may recover the "
+                 "registry and admit agents (a majority of your masters, e.g. 2 of 3)")
+      ->type_name("N")
+      ->check(CLI::Range(1, 64).description(""))
+      ->needs(zk)
+      ->capture_default_str();
+  add_duration_flag(app, "--zk-session-timeout", daemon.zk_session_timeout,
+                    "HA: ZooKeeper session timeout; a leader cut off from ZooKeeper stops "
+                    "leading within 2/3 of it")
+      ->needs(zk);
   add_connection_flags(app, daemon.server);
   add_log_level_flag(app, options->log_level);
   set_run(app, options, &run_master);
@@ -86,12 +107,21 @@ int run_master(const MasterOptions& options) {
   set_log_level(options.log_level);
   prepare_work_dir(options.daemon.work_dir, "master");
   asio::io_context io;
-  StatusOr<std::unique_ptr<Master>> master = Master::create(io, options.daemon);
+  clusterctl::MasterOptions daemon = options.daemon;
+  std::string address;  // the bound address, kept across a restart
+  daemon.on_demoted = [&address](const std::string& why) {
+    LOG(kWarning) << "restarting as a new contender (" << why << ")";
+    std::string failed = restart_self(address);
+    print_error("master", failed);
+    std::_Exit(1);
+  };
+  StatusOr<std::unique_ptr<Master>> master = Master::create(io, std::move(daemon));
   if (!master) {
     print_error("master", master.status().message());
     return 1;
   }
-  return run_daemon(io, "master", options.daemon.work_dir, (*master)->address(),
+  address = (*master)->address();
+  return run_daemon(io, "master", options.daemon.work_dir, address,
                     [&](std::function<void()> stopped) {
                       (*master)->stop();
                       stopped();

@@ -119,6 +119,8 @@ const char* http_reason(int status) {
       return "No Content";
     case 206:
       return "Partial Content";
+    case 307:
+      return "Temporary Redirect";
     case 400:
       return "Bad Request";
     case 403:
@@ -137,6 +139,31 @@ const char* http_reason(int status) {
       return "Service Unavailable";
   }
   return "Unknown";
+}
+
+std::string http_target(const HttpRequest& request) {
+  auto encode = [](const std::string& text, bool keep_slash) {
+    static const char kHex[] = "0123456789ABCDEF";
+    std::string out;
+    for (unsigned char c : text) {
+      if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' ||
+          (keep_slash && c == '/')) {
+        out += static_cast<char>(c);
+      } else {
+        out += '%';
+        out += kHex[c >> 4];
+        out += kHex[c & 15];
+      }
+    }
+    return out;
+  };
+  std::string target = encode(request.path, true);
+  char separator = '?';
+  for (const auto& [key, value] : request.query) {
+    target += separator + encode(key, false) + "=" + encode(value, false);
+    separator = '&';
+  }
+  return target;
 }
 
 std::string format_http_response(const HttpResponse& response) {

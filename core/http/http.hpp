@@ -39,6 +39,10 @@ StatusOr<std::string> url_decode(const std::string& text, bool plus_is_space);
 
 // The whole response with status line, Content-Type, Content-Length and
 // "Connection: close".
+// The request's path and query, encoded again so that only safe characters
+// remain (for a Location header: no CR or LF can reach the response).
+std::string http_target(const HttpRequest& request);
+
 std::string format_http_response(const HttpResponse& response);
 
 // "OK", "Not Found", ...

@@ -38,9 +38,8 @@ const char* agent_state_name(AgentState state) {
   return "unknown";
 }
 
-StatusOr<std::unique_ptr<Master>> Master::create(asio::io_context& io, MasterOptions options) {
+Status check_master_options(const MasterOptions& options) {
   if (options.work_dir.empty()) return Status::invalid("--work-dir is required");
-  CLUSTERCTL_RETURN_IF_ERROR(make_directories(options.work_dir));
   if (options.agent_ping_timeout.count() <= 0 || options.max_agent_ping_timeouts <= 0) {
     return Status::invalid("--agent-ping-timeout and --max-agent-ping-timeouts must be positive");
   }
@@ -65,17 +64,36 @@ StatusOr<std::unique_ptr<Master>> Master::create(asio::io_context& io, MasterOpt
   for (const auto& [role, weight] : options.weights) {
     CLUSTERCTL_RETURN_IF_ERROR(validate_weight(role, weight));
   }
+  return Status::ok();
+}
+
+StatusOr<std::unique_ptr<Allocator>> load_master_allocator(const MasterOptions& options) {
   auto config = allocator_config(options.min_allocatable);
   if (!config) return config.status();
   std::string plugin_dir = options.plugin_dir.empty() ? default_plugin_dir() : options.plugin_dir;
-  auto allocator = Allocator::load(options.allocator, plugin_dir, *config);
-  if (!allocator) return allocator.status();
-  auto registry = Registry::open(io, options.work_dir);
-  if (!registry) return registry.status();
-  auto master = std::make_unique<MasterImpl>(io, std::move(options), std::move(allocator).value(),
-                                             std::move(registry).value());
+  return Allocator::load(options.allocator, plugin_dir, *config);
+}
+
+StatusOr<std::unique_ptr<Master>> start_leading_master(asio::io_context& io, MasterOptions options,
+                                                       std::unique_ptr<Allocator> allocator,
+                                                       std::unique_ptr<Registry> registry) {
+  auto master = std::make_unique<MasterImpl>(io, std::move(options), std::move(allocator),
+                                             std::move(registry));
   CLUSTERCTL_RETURN_IF_ERROR(master->start());
   return std::unique_ptr<Master>(std::move(master));
+}
+
+StatusOr<std::unique_ptr<Master>> Master::create(asio::io_context& io, MasterOptions options) {
+  CLUSTERCTL_RETURN_IF_ERROR(check_master_options(options));
+  CLUSTERCTL_RETURN_IF_ERROR(make_directories(options.work_dir));
+  auto allocator = load_master_allocator(options);
+  if (!allocator) return allocator.status();
+  if (!options.zk.empty())
+    return start_ha_master(io, std::move(options), std::move(allocator).value());
+  auto registry = Registry::open(io, options.work_dir);
+  if (!registry) return registry.status();
+  return start_leading_master(io, std::move(options), std::move(allocator).value(),
+                              std::move(registry).value());
 }
 
 MasterImpl::MasterImpl(asio::io_context& io, MasterOptions options,
@@ -161,6 +179,13 @@ void MasterImpl::report(const Status& status) {
 
 void MasterImpl::on_request(const RpcConnectionPtr& connection, const RpcMessage& message,
                             RpcResponder responder) {
+  if (options_.check_leading) {  // an HA leader whose lease ran out answers nothing as leader
+    Status leading = options_.check_leading();
+    if (!leading) {
+      responder.fail(leading);
+      return;
+    }
+  }
   const std::string& method = message.method;
   if (method == "agent.register") {
     if (auto call = parse_params<RegisterAgentCall>(message, responder))
@@ -229,11 +254,16 @@ void MasterImpl::on_close(const RpcConnectionPtr& connection, const Status& why)
 
 HttpResponse MasterImpl::on_http(const HttpRequest& request) {
   HttpResponse response;
-  if (request.method != "GET") {
+  Status leading = options_.check_leading ? options_.check_leading() : Status::ok();
+  if (!leading) {
+    response.status = 503;
+    response.body = "{\"error\":" + json_quote(leading.message()) + "}";
+  } else if (request.method != "GET") {
     response.status = 405;
     response.body = "{\"error\":\"only GET is supported\"}";
   } else if (request.path == "/health") {
-    response.body = "{\"status\":\"ok\"}";
+    response.body =
+        options_.zk.empty() ? "{\"status\":\"ok\"}" : "{\"status\":\"ok\",\"role\":\"leading\"}";
   } else if (request.path == "/state") {
     response.body = state_json();
   } else {

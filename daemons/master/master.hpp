@@ -6,6 +6,7 @@
 // there (actor style), so its state needs no locks.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -48,12 +49,29 @@ struct MasterOptions {
   Duration registry_gc_interval{15 * 60 * 1000};
   // What one peer may cost the master's port (server_name is set by the master).
   RpcServerOptions server;
+
+  // High availability (daemons/master/ha_master.hpp); an empty `zk` runs
+  // standalone, with the registry in work_dir.
+  std::string zk;  // zk://[user:pass@]host:port[,host:port...]/path
+  // How many masters must contend (this one included) before the lowest may
+  // start leading: recover the registry and admit agents (see ARCHITECTURE.md).
+  size_t quorum = 1;
+  Duration zk_session_timeout{10000};
+  // HA: this master must stop acting for good (it lost its leadership or its
+  // session); the process restarts itself as a new contender. Unset (tests):
+  // the master only stops.
+  std::function<void(const std::string& why)> on_demoted;
+  // Set by the HA master for the leader it starts: OK while it may act, else
+  // the error every request is answered with.
+  std::function<Status()> check_leading;
 };
 
 class Master {
  public:
   virtual ~Master() = default;
   // Loads the allocator and binds the port: a failure here is a start-up error.
+  // With options.zk it is an HA master: it contends, stands by, and leads
+  // once elected.
   static StatusOr<std::unique_ptr<Master>> create(boost::asio::io_context& io,
                                                   MasterOptions options);
   // "127.0.0.1:5050" (the real port when listening on port 0).

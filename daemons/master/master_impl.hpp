@@ -24,6 +24,17 @@
 
 namespace clusterctl {
 
+// Master::create's steps, shared by the standalone and the HA master.
+Status check_master_options(const MasterOptions& options);
+StatusOr<std::unique_ptr<Allocator>> load_master_allocator(const MasterOptions& options);
+// Binds options.listen, recovers from `registry` and starts acting.
+StatusOr<std::unique_ptr<Master>> start_leading_master(asio::io_context& io, MasterOptions options,
+                                                       std::unique_ptr<Allocator> allocator,
+                                                       std::unique_ptr<Registry> registry);
+// daemons/master/ha_master.cpp
+StatusOr<std::unique_ptr<Master>> start_ha_master(asio::io_context& io, MasterOptions options,
+                                                  std::unique_ptr<Allocator> allocator);
+
 class MasterImpl : public Master {
  public:
   MasterImpl(asio::io_context& io, MasterOptions options, std::unique_ptr<Allocator> allocator,

@@ -8,6 +8,11 @@ JSON line in STATE_DIR/events.jsonl. A restarted instance with the same
 STATE_DIR is the same framework failing over: it launches nothing it launched
 before.
 
+MASTER is host:port, a comma list, or zk://host:port[,...]/path: the leader
+is then found through ZooKeeper (python3-kazoo), a standby's not_leader answer
+is followed, and a lost master (a failover) is followed by a new subscription
+under the same id with the new leader.
+
 Usage: test_framework.py MASTER STATE_DIR [options]   (see --help)
 Exits 0 with --until-terminal once every task has a terminal update, 3 when
 the master sends framework.error (e.g. the framework was torn down).
@@ -22,6 +27,29 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from rpc_client import Client  # noqa: E402
 
 TERMINAL = {"FINISHED", "FAILED", "KILLED", "LOST", "ERROR", "DROPPED", "GONE"}
+
+
+def zk_leader(master):
+    """The leading master's host:port under a zk:// address, or None."""
+    from kazoo.client import KazooClient  # only needed in HA tests
+    hosts, _, path = master[len("zk://"):].partition("/")
+    zk = KazooClient(hosts=hosts.split("@")[-1], timeout=5)
+    try:
+        zk.start(timeout=5)
+        members = sorted(c for c in zk.get_children("/" + path) if c.startswith("member_"))
+        if not members:
+            return None
+        data, _ = zk.get("/" + path + "/" + members[0])
+        return json.loads(data.decode())["address"]
+    except Exception:  # noqa: BLE001 - no leader now; the caller tries again
+        return None
+    finally:
+        zk.stop()
+        zk.close()
+
+
+class Lost(Exception):
+    """The master went away, or is not (or no longer) the leader."""
 
 
 class Framework:
@@ -51,10 +79,40 @@ class Framework:
     def task_ids(self):
         return ["%s-%03d" % (self.args.name, i) for i in range(self.args.tasks)]
 
+    def candidates(self, hint):
+        if hint:
+            return [hint]
+        if self.args.master.startswith("zk://"):
+            leader = zk_leader(self.args.master)
+            return [leader] if leader else []
+        return self.args.master.split(",")
+
+    def connect(self):
+        """Connects to the leader, following not_leader answers, within 60 s."""
+        deadline = time.time() + 60
+        hint = None
+        while time.time() < deadline:
+            for address in self.candidates(hint):
+                hint = None
+                try:
+                    conn = Client(address)
+                    error, _ = conn.call("hello", {"protocol_version": 1})
+                    if error is None:
+                        error, _ = conn.call("state.frameworks", {})
+                    if error is None:
+                        self.conn = conn
+                        return
+                    if error.get("kind") == "not_leader":
+                        hint = error.get("leader") or None
+                    conn.sock.close()
+                except (OSError, ConnectionError, TimeoutError):
+                    pass
+            time.sleep(0.2)
+        print("no leading master found", file=sys.stderr, flush=True)
+        sys.exit(4)
+
     def subscribe(self):
-        self.conn = Client(self.args.master)
-        error, _ = self.conn.call("hello", {"protocol_version": 1})
-        assert error is None, error
+        self.connect()
         old = self.read_lines("framework_id")
         info = {
             "name": self.args.name,
@@ -66,6 +124,8 @@ class Framework:
         if old:
             info["id"] = old[0]
         error, result = self.conn.call("framework.subscribe", info)
+        if error is not None and error.get("kind") == "not_leader":
+            raise Lost()
         if error is not None:
             print("subscribe refused: %s" % error["message"], file=sys.stderr, flush=True)
             sys.exit(3)
@@ -146,6 +206,15 @@ class Framework:
                 and not self.acks)
 
     def run(self):
+        while True:
+            try:
+                self.run_once()
+                return
+            except (Lost, OSError, ConnectionError, TimeoutError) as why:
+                print("lost the master (%r); subscribing again" % why, flush=True)
+                time.sleep(0.2)
+
+    def run_once(self):
         self.subscribe()
         if self.args.reconcile is not None:
             tasks = [{"task_id": t} for t in self.args.reconcile]
