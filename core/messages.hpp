@@ -29,6 +29,7 @@ struct AgentInfo {
   std::string address;  // host:port the agent serves RPC and HTTP on
   Resources resources;  // total
   Attributes attributes;
+  bool operator==(const AgentInfo& other) const = default;
   MSGPACK_DEFINE_MAP(id, hostname, address, resources, attributes);
 };
 
@@ -46,6 +47,7 @@ struct FrameworkInfo {
   // disconnects, waiting for it to subscribe again with this id (0: tear down
   // at once).
   double failover_timeout = 0;  // seconds
+  bool operator==(const FrameworkInfo& other) const = default;
   MSGPACK_DEFINE_MAP(id, name, roles, user, hostname, partition_aware, checkpoint,
                      failover_timeout);
 };

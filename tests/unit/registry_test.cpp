@@ -13,6 +13,7 @@
 
 #include "core/asio.hpp"
 #include "core/rpc/message.hpp"
+#include "daemons/master/file_registry_store.hpp"
 
 namespace clusterctl {
 namespace {

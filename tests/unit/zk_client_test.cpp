@@ -454,5 +454,41 @@ TEST(ZkSessionTest, AServerDownLongerThanTheSessionTimeoutKeepsTheSession) {
   EXPECT_TRUE(zk.exists("/s-kept")->has_value());
 }
 
+// Through an ensemble, a session lives on while any quorum serves: each node
+// in turn goes down and comes back, and the client keeps writing.
+TEST(ZkEnsembleTest, ASessionOutlivesTheLossOfAnyOneNode) {
+  SKIP_WITHOUT_ZOOKEEPER();
+  ZkTestEnsemble ensemble;
+  Status started = ensemble.start();
+  ASSERT_TRUE(started.is_ok()) << started.to_string();
+  asio::io_context io;
+  auto busy = asio::make_work_guard(io);
+  Session zk(io, ensemble.zk_url("/e"), Duration(4000));
+  ASSERT_TRUE(zk.connect());
+  int64_t session = zk.client->session_id();
+  ASSERT_TRUE(zk.ensure("/e").is_ok());
+  for (int n = 1; n <= ensemble.size(); ++n) {
+    ensemble.stop_node(n);
+    std::string path = "/e/without-" + std::to_string(n);
+    StatusOr<std::string> created = Status::unavailable("not tried");
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (created.status().kind() == ErrorKind::kUnavailable &&
+           std::chrono::steady_clock::now() < deadline) {
+      created = zk.create(path, "");
+      if (!created.is_ok()) run_io_for(io, Duration(200));
+    }
+    // A create lost with the connection may have been applied.
+    EXPECT_TRUE(created.is_ok() || created.status().kind() == ErrorKind::kAlreadyExists)
+        << created.status().to_string();
+    Status back = ensemble.start_node(n);
+    ASSERT_TRUE(back.is_ok()) << back.to_string();
+  }
+  EXPECT_FALSE(zk.saw(ZkSessionEvent::kExpired));
+  EXPECT_EQ(zk.client->session_id(), session);
+  auto names = zk.children("/e");
+  ASSERT_TRUE(names.is_ok());
+  EXPECT_EQ(names->size(), 3u);
+}
+
 }  // namespace
 }  // namespace clusterctl
