@@ -74,9 +74,12 @@ class HaMaster : public Master {
 
  private:
   void on_session(ZkSessionEvent event) {
-    LOG(event == ZkSessionEvent::kConnected ? kInfo : kWarning)
-        << "ZooKeeper session " << zk_session_event_name(event) << " (" << zk_address_.to_string()
-        << ")";
+    if (event == ZkSessionEvent::kConnected) {
+      LOG(kInfo) << "ZooKeeper session connected (" << zk_address_.to_string() << ")";
+    } else {
+      LOG(kWarning) << "ZooKeeper session " << zk_session_event_name(event) << " ("
+                    << zk_address_.to_string() << ")";
+    }
     if (!contender_) return;
     if (event == ZkSessionEvent::kConnected) {
       contender_->start();  // once; later connections only re-check

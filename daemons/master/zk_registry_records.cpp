@@ -58,7 +58,7 @@ const typename Map::mapped_type* find(const Map& map, const std::string& key) {
 }
 
 std::optional<std::string> encode_agent(const RegistryState& state, const std::string& id) {
-  AgentRecord record{id, {}, {}, {}};
+  ZkAgentRecord record{id, {}, {}, {}};
   if (auto* info = find(state.agents, id)) record.info = *info;
   if (auto* since = find(state.unreachable, id)) record.unreachable_since = *since;
   if (auto* reserved = find(state.reservations, id)) record.reservations = *reserved;
@@ -137,7 +137,7 @@ std::optional<std::string> encode_record(const RegistryState& state, const Recor
       return encode_agent(state, key.key);
     case RecordKind::kFramework:
       if (auto* info = find(state.frameworks, key.key))
-        return framed(FrameworkRecord{key.key, *info});
+        return framed(ZkFrameworkRecord{key.key, *info});
       return std::nullopt;
     case RecordKind::kQuota:
       if (auto* quota = find(state.quotas, key.key)) return framed(QuotaRecord{key.key, *quota});
@@ -162,7 +162,7 @@ Status add_record(const std::string& key, std::string_view bytes, const std::str
                   RecordKind kind, RegistryState& state) {
   switch (kind) {
     case RecordKind::kAgent: {
-      auto record = unframed<AgentRecord>(bytes, path);
+      auto record = unframed<ZkAgentRecord>(bytes, path);
       if (!record) return record.status();
       CLUSTERCTL_RETURN_IF_ERROR(check_key(record->id, key, path));
       if (record->info) state.agents[key] = std::move(*record->info);
@@ -171,7 +171,7 @@ Status add_record(const std::string& key, std::string_view bytes, const std::str
       return Status::ok();
     }
     case RecordKind::kFramework: {
-      auto record = unframed<FrameworkRecord>(bytes, path);
+      auto record = unframed<ZkFrameworkRecord>(bytes, path);
       if (!record) return record.status();
       CLUSTERCTL_RETURN_IF_ERROR(check_key(record->id, key, path));
       state.frameworks[key] = std::move(record->info);

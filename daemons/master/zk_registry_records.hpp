@@ -3,8 +3,8 @@
 // ZooKeeper's limit of about 1 MB per node (nor per children list):
 //
 //   <base>/registry/format                  FormatRecord {format_version: 1}
-//   <base>/registry/agents/<bucket>/<id>    AgentRecord: all about one agent
-//   <base>/registry/frameworks/<id>         FrameworkRecord
+//   <base>/registry/agents/<bucket>/<id>    ZkAgentRecord: all about one agent
+//   <base>/registry/frameworks/<id>         ZkFrameworkRecord
 //   <base>/registry/quotas/<role>           QuotaRecord
 //   <base>/registry/weights/<role>          WeightRecord
 //
@@ -45,14 +45,14 @@ struct RecordKey {
   auto operator<=>(const RecordKey& other) const = default;
 };
 
-struct AgentRecord {
+struct ZkAgentRecord {
   std::string id;
   std::optional<AgentInfo> info;  // set when admitted
   std::optional<double> unreachable_since;
   std::optional<Resources> reservations;
   MSGPACK_DEFINE_MAP(id, info, unreachable_since, reservations);
 };
-struct FrameworkRecord {
+struct ZkFrameworkRecord {
   std::string id;
   FrameworkInfo info;
   MSGPACK_DEFINE_MAP(id, info);
