@@ -5,7 +5,18 @@
 //
 // Session events (connected, disconnected, expired) arrive through
 // Options::on_session. A session that expired is dead for good: make a new
-// ZkClient. Paths are absolute ZooKeeper paths (no chroot is used).
+// ZkClient (every call on it fails with kUnavailable). Paths are absolute
+// ZooKeeper paths (no chroot is used).
+//
+// Expiry is decided by the servers, and only a server that runs expires a
+// session: while the client cannot reach any server it sees kDisconnected,
+// and learns of kExpired only once it reaches a server again. While every
+// server is down no session expires (a restarted server gives each session a
+// fresh timeout), so a client that must act on a lost session (a leader that
+// steps down) counts its own time since kDisconnected.
+//
+// With digest credentials in the address, the nodes it creates are readable
+// by anyone and writable only by the same credentials; without them, open.
 //
 // Errors map to Status kinds: no node -> kNotFound, node exists ->
 // kAlreadyExists, bad version or a failed check in a multi ->
