@@ -19,10 +19,6 @@ namespace clusterctl::cmd {
 
 namespace {
 
-// How long execute tries to get its master back, at least.
-constexpr Duration kMinReconnectTime{30000};
-constexpr Duration kMaxReconnectBackoff{2000};
-
 std::string current_user() {
   const char* user = std::getenv("USER");
   if (user != nullptr && *user != '\0') return user;
@@ -55,16 +51,20 @@ std::string error_text(const RpcValue& params) {
 
 CommandScheduler::CommandScheduler(CommandSchedulerOptions options)
     : options_(std::move(options)),
-      addresses_(split_address_list(options_.master)),
+      locator_(io_, options_.master,
+               [this](const std::optional<std::string>& leader) { on_leader(leader); }),
+      backoff_(kMinReconnectBackoff, kMaxReconnectBackoff),
       offer_timer_(io_),
       patience_timer_(io_),
       kill_timer_(io_),
       reconnect_timer_(io_),
       reconnect_deadline_(io_),
+      find_deadline_(io_),
       signals_(io_) {}
 
 CommandScheduler::~CommandScheduler() {
   done_ = true;
+  locator_.stop();
   if (connection_) connection_->close("execute exiting");
 }
 
@@ -74,7 +74,12 @@ int CommandScheduler::run() {
     signals_.add(SIGTERM);
     wait_for_signal();
   }
-  connect(0);
+  locator_.start();
+  if (locator_.zookeeper()) {
+    last_connect_error_ = "ZooKeeper names no leading master yet";
+    start_find_deadline();
+  }
+  connect_next();
   io_.run();
   if (!done_) say("internal error: the event loop ended before the task did");
   return done_ ? exit_code_ : 1;
@@ -94,38 +99,12 @@ void CommandScheduler::finish(int code, const std::string& message) {
   kill_timer_.cancel();
   reconnect_timer_.cancel();
   reconnect_deadline_.cancel();
+  find_deadline_.cancel();
+  locator_.stop();
   boost::system::error_code ignored;
   signals_.cancel(ignored);
   if (connection_) connection_->close("execute finished");
   io_.stop();
-}
-
-void CommandScheduler::connect(size_t index) {
-  if (index >= addresses_.size() && reconnecting_) {
-    reconnect_timer_.start(reconnect_backoff_, [this] { connect(0); });
-    reconnect_backoff_ = std::min(reconnect_backoff_ * 2, kMaxReconnectBackoff);
-    return;
-  }
-  if (index >= addresses_.size()) {
-    finish(1, "cannot reach master at " + options_.master + ": " + last_connect_error_ +
-                  " (is it running? set --master or CLUSTERCTL_MASTER)");
-    return;
-  }
-  rpc_connect(io_, addresses_[index], handlers(), options_.connect_timeout,
-              [this, index](StatusOr<RpcConnectionPtr> connection) {
-                if (done_) {
-                  if (connection) (*connection)->close("execute finished");
-                  return;
-                }
-                if (!connection) {
-                  last_connect_error_ = connect_error_reason(connection.status());
-                  connect(index + 1);
-                  return;
-                }
-                connection_ = *connection;
-                address_ = addresses_[index];
-                subscribe();
-              });
 }
 
 RpcHandlers CommandScheduler::handlers() {
@@ -139,29 +118,13 @@ RpcHandlers CommandScheduler::handlers() {
   };
   handlers.on_close = [this](const RpcConnectionPtr& connection, const Status& why) {
     if (done_ || connection != connection_) return;
-    if (phase_ == Phase::kPlaced) {
+    if (can_reconnect()) {
       reconnect(why.message());
     } else {
       finish(1, "lost the connection to the master at " + address_ + ": " + why.message());
     }
   };
   return handlers;
-}
-
-void CommandScheduler::reconnect(const std::string& why) {
-  connection_.reset();
-  reconnecting_ = true;
-  reconnect_backoff_ = Duration(100);
-  Duration patience = std::max(options_.failover_timeout, kMinReconnectTime);
-  say("lost the connection to the master at " + address_ + " (" + why +
-      "); reconnecting for up to " + format_duration(patience));
-  if (!reconnect_deadline_.pending()) {
-    reconnect_deadline_.start(patience, [this, patience] {
-      finish(1, "could not get back to the master within " + format_duration(patience) + "; task " +
-                    task_id_ + " may still run (see 'clusterctl tasks')");
-    });
-  }
-  reconnect_timer_.start(reconnect_backoff_, [this] { connect(0); });
 }
 
 void CommandScheduler::subscribe() {
@@ -180,6 +143,10 @@ void CommandScheduler::subscribe() {
 
 void CommandScheduler::on_subscribed(StatusOr<RpcValue> reply) {
   if (done_) return;
+  if (!reply && reply.status().kind() == ErrorKind::kNotLeader) {
+    on_not_leader(reply.status().leader());
+    return;
+  }
   if (!reply && reconnecting_ && reply.status().kind() == ErrorKind::kUnavailable) {
     return;  // the connection closed again: on_close goes on reconnecting
   }
@@ -194,6 +161,9 @@ void CommandScheduler::on_subscribed(StatusOr<RpcValue> reply) {
     return;
   }
   framework_id_ = subscribed->framework_id;
+  locator_.reached();
+  backoff_.reset();
+  find_deadline_.cancel();
   if (reconnecting_) {
     reconnecting_ = false;
     reconnect_deadline_.cancel();

@@ -1,16 +1,19 @@
 // The built-in command scheduler behind `clusterctl execute`: a framework that
 // runs one command as one task and reports what became of it.
 //
-// It connects to the master (the first reachable address of a comma list),
-// subscribes as a framework, accepts the first offer that fits the task and
-// declines the others, then suppresses offers. Each state transition of the
-// task (and each change of its health) is printed to stderr ("execute: task
-// ID is RUNNING"), and every status update is acknowledged. Once the task is
-// placed, a lost master connection is re-established (any address of the
-// list, backoff up to 2 s) and the framework subscribes again under its id,
-// for up to the failover timeout (at least 30 s). SIGINT/SIGTERM kill a
-// placed task and wait for its terminal update. Everything is driven by
-// events on one io_context owned by the scheduler: nothing sleeps or polls.
+// It finds the master through a MasterLocator (the first reachable address
+// of a comma list, or the leader a zk:// address names; a standby's
+// not_leader answer sends it to the leader), subscribes as a framework,
+// accepts the first offer that fits the task and declines the others, then
+// suppresses offers. Each state transition of the task (and each change of
+// its health) is printed to stderr ("execute: task ID is RUNNING"), and every
+// status update is acknowledged. Once subscribed (waiting for offers or with
+// the task placed), a lost master, or with ZooKeeper a master that no longer
+// leads, is left for the leader (any address of a list; jittered backoff up
+// to 2 s) and the framework subscribes again under its id, for up to the
+// failover timeout (at least 30 s). SIGINT/SIGTERM kill a placed task and
+// wait for its terminal update. Everything is driven by events on one
+// io_context owned by the scheduler: nothing sleeps or polls.
 // Single-threaded.
 #pragma once
 
@@ -25,7 +28,7 @@
 namespace clusterctl::cmd {
 
 struct CommandSchedulerOptions {
-  std::string master = "127.0.0.1:5050";  // host:port or a comma list
+  std::string master = "127.0.0.1:5050";  // host:port, a comma list or zk://
   std::string name;                       // the task's name
   CommandInfo command;
   Resources resources;
@@ -33,10 +36,12 @@ struct CommandSchedulerOptions {
   std::string framework_name = "clusterctl-execute";
   Duration kill_after{3000};        // the task's grace between SIGTERM and SIGKILL
   std::optional<Duration> timeout;  // give up when no offer fits within this; unset: never
-  Duration connect_timeout{10000};  // per master address
-  bool handle_signals = true;       // SIGINT/SIGTERM kill the task (tests may turn this off)
-  bool checkpoint = false;          // agents persist the task: it survives their restarts
-  Duration failover_timeout{0};     // the master keeps the task this long if execute goes away
+  // Per master address; with ZooKeeper (or while standbys name no leader),
+  // the time to find the leader before the first subscription.
+  Duration connect_timeout{10000};
+  bool handle_signals = true;    // SIGINT/SIGTERM kill the task (tests may turn this off)
+  bool checkpoint = false;       // agents persist the task: it survives their restarts
+  Duration failover_timeout{0};  // the master keeps the task this long if execute goes away
   std::optional<HealthCheckInfo> health_check;
 };
 

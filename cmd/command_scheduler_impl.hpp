@@ -1,7 +1,9 @@
 // CommandScheduler: the state behind run_command_scheduler, split over
-// command_scheduler.cpp (connecting, subscribing, reconnecting, notifications)
-// and command_scheduler_task.cpp (offers, the task's launch, its updates,
-// signals and the kill). Private to cmd/; included only by those two files.
+// command_scheduler.cpp (subscribing, notifications),
+// command_scheduler_master.cpp (finding the leading master, following
+// not_leader and ZooKeeper, reconnecting) and command_scheduler_task.cpp
+// (offers, the task's launch, its updates, signals and the kill). Private to
+// cmd/; included only by those files.
 //
 // Threading: everything runs on io_, the scheduler's only thread.
 #pragma once
@@ -13,13 +15,20 @@
 
 #include "cmd/command_scheduler.hpp"
 #include "core/asio.hpp"
+#include "core/backoff.hpp"
 #include "core/rpc/rpc.hpp"
 #include "core/timer.hpp"
+#include "core/zk/master_locator.hpp"
 
 namespace clusterctl::cmd {
 
-// Timing of execute, shared by both halves.
+// Timing of execute, shared by its parts.
 constexpr Duration kCallTimeout{10000};
+// How long execute tries to get its master back, at least.
+constexpr Duration kMinReconnectTime{30000};
+// Waits between attempts to reach a master (jittered, doubling).
+constexpr Duration kMinReconnectBackoff{100};
+constexpr Duration kMaxReconnectBackoff{2000};
 // How long to wait for a fitting offer before saying that execute is waiting.
 constexpr Duration kPatience{2000};
 // What execute cannot use it declines for long: a filter hides only offers
@@ -40,16 +49,32 @@ class CommandScheduler {
   void say(const std::string& line);
   // Ends execute with `code`, saying `message` first if there is one.
   void finish(int code, const std::string& message);
-  void connect(size_t index);
   RpcHandlers handlers();
-  // The task is placed: get a master back and subscribe again as the same
-  // framework, which the master keeps for its failover timeout.
-  void reconnect(const std::string& why);
   void subscribe();
   void on_subscribed(StatusOr<RpcValue> reply);
   void on_notification(const RpcMessage& message);
   // A call whose answer only matters when it fails (and execute still runs).
   void call_and_log(const std::string& method, const Payload& params);
+
+  // command_scheduler_master.cpp
+  // Connects to the next master the locator names (none yet: waits for
+  // ZooKeeper to name one).
+  void connect_next();
+  void on_connect_failed();
+  // Closes the connection without treating it as lost.
+  void drop_connection(const std::string& why);
+  // Whether a lost master is worth getting back: execute subscribed and
+  // waits for offers, or its task is placed. It then subscribes again as the
+  // same framework, which the master keeps for its failover timeout.
+  bool can_reconnect() const;
+  void reconnect(const std::string& why);
+  // Until the first subscription: give up when no master answers as the
+  // leader within the connect timeout.
+  void start_find_deadline();
+  // A standby answered the subscription: go to the leader it names, or back off.
+  void on_not_leader(const std::string& leader);
+  // ZooKeeper names another leading master (or none).
+  void on_leader(const std::optional<std::string>& leader);
 
   // command_scheduler_task.cpp
   bool looking() const { return phase_ == Phase::kSubscribing || phase_ == Phase::kWaiting; }
@@ -69,9 +94,12 @@ class CommandScheduler {
 
   asio::io_context io_;  // first member: destroyed last
   CommandSchedulerOptions options_;
-  std::vector<std::string> addresses_;
-  std::string address_;
+  MasterLocator locator_;
+  std::string target_;   // the master being connected to or subscribed with
+  std::string address_;  // the master connected to
   std::string last_connect_error_ = "no address given";
+  uint64_t attempt_ = 0;         // answers to abandoned connects are dropped
+  size_t initial_attempts_ = 0;  // addresses tried before the first subscription
   RpcConnectionPtr connection_;
   std::string framework_id_;
   std::string task_id_;
@@ -86,14 +114,16 @@ class CommandScheduler {
   bool offer_timeout_expired_ = false;
   bool reconnecting_ = false;
   bool ending_ = false;  // the final update is being acknowledged
+  bool waiting_for_leader_ = false;
   std::optional<bool> last_healthy_;
-  Duration reconnect_backoff_{100};
+  Backoff backoff_;
   int exit_code_ = 1;
   Timer offer_timer_;
   Timer patience_timer_;
   Timer kill_timer_;
   Timer reconnect_timer_;
   Timer reconnect_deadline_;
+  Timer find_deadline_;
   asio::signal_set signals_;
 };
 

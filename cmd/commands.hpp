@@ -47,7 +47,7 @@ struct ExecutorOptions {
   Duration recovery_timeout{15 * 60 * 1000};
 };
 
-// tasks, agents, offers, frameworks and roles: read-only listings; the base
+// tasks, agents, offers, frameworks, roles and masters: read-only listings; the base
 // of the other client subcommands' options.
 struct ListOptions {
   std::string master;  // default: $CLUSTERCTL_MASTER, then 127.0.0.1:5050
@@ -59,6 +59,7 @@ using AgentsOptions = ListOptions;
 using OffersOptions = ListOptions;
 using FrameworksOptions = ListOptions;
 using RolesOptions = ListOptions;
+using MastersOptions = ListOptions;
 
 // quota set|get|remove.
 struct QuotaOptions : ListOptions {
@@ -147,6 +148,7 @@ void setup_sandbox(CLI::App& app);  // with the subcommands ls and cat
 void setup_quota(CLI::App& app);
 void setup_weights(CLI::App& app);
 void setup_roles(CLI::App& app);
+void setup_masters(CLI::App& app);
 void setup_reserve(CLI::App& app);
 void setup_unreserve(CLI::App& app);
 
@@ -165,6 +167,7 @@ int run_teardown(const TeardownOptions& options);
 int run_quota(const QuotaOptions& options);
 int run_weights(const WeightsOptions& options);
 int run_roles(const RolesOptions& options);
+int run_masters(const MastersOptions& options);
 int run_reserve(const ReserveOptions& options);  // also unreserve
 
 }  // namespace clusterctl::cmd

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "core/resources.hpp"
+#include "core/zk/zk_address.hpp"
 
 namespace clusterctl::cmd {
 
@@ -48,20 +49,32 @@ std::string connect_error_reason(const Status& status) {
   return message;
 }
 
-std::string default_master() {
-  const char* env = std::getenv("CLUSTERCTL_MASTER");
-  if (env != nullptr && *env != '\0') return env;
-  return "127.0.0.1:5050";
-}
-
 CLI::Option* add_master_flag(CLI::App& app, std::string& target) {
-  target = default_master();
+  target = "127.0.0.1:5050";
+  // CLI11 reads CLUSTERCTL_MASTER when the flag is absent and checks it the
+  // same way, so a malformed value there is a usage error too.
   return app
       .add_option("--master", target,
-                  "Master host:port, or a comma list (first reachable wins); default: "
-                  "$CLUSTERCTL_MASTER, else 127.0.0.1:5050")
+                  "Master host:port, a comma list of them (the first reachable answers; a "
+                  "standby sends the call on to the leader), or "
+                  "zk://[user:pass@]host:port[,host:port...]/path (the leader ZooKeeper names); "
+                  "default: $CLUSTERCTL_MASTER, else 127.0.0.1:5050")
       ->type_name("ADDR")
-      ->default_str(target);
+      ->default_str(target)
+      ->envname("CLUSTERCTL_MASTER")
+      ->check(make_validator([](const std::string& text) -> Status {
+        Status valid = check_master_address(text);
+        if (valid) return valid;
+        const char* env = std::getenv("CLUSTERCTL_MASTER");
+        bool from_env = env != nullptr && text == env;
+        return Status::invalid(valid.message() + (from_env ? " (from CLUSTERCTL_MASTER)" : ""));
+      }));
+}
+
+std::string master_label(const std::string& master) {
+  if (!is_zk_address(master)) return master;
+  auto address = parse_zk_address(master);
+  return address ? address->to_string() : "zk://...";
 }
 
 CLI::Option* add_duration_flag(CLI::App& app, const std::string& name, Duration& target,

@@ -26,15 +26,15 @@ namespace {
 StatusOr<BlockingRpcClient> connect_master(const std::string& command, const ListOptions& options) {
   StatusOr<BlockingRpcClient> client = BlockingRpcClient::connect(options.master, options.timeout);
   if (!client) {
-    print_error(command, "cannot reach master at " + options.master + ": " +
+    print_error(command, "cannot reach master at " + master_label(options.master) + ": " +
                              connect_error_reason(client.status()) +
                              " (is it running? set --master or CLUSTERCTL_MASTER)");
   }
   return client;
 }
 
-std::string no_answer(const ListOptions& options) {
-  return "no answer from the master at " + options.master + " within " +
+std::string no_answer(const BlockingRpcClient& client, const ListOptions& options) {
+  return "no answer from the master at " + client.address() + " within " +
          format_duration(options.timeout);
 }
 
@@ -49,7 +49,7 @@ StatusOr<RpcValue> query_master(const std::string& command, const std::string& m
     std::string why = reply.status().kind() == ErrorKind::kTimeout
                           ? "no answer within " + format_duration(options.timeout)
                           : reply.status().message();
-    print_error(command, "the master at " + options.master + " failed " + method + ": " + why);
+    print_error(command, "the master at " + client->address() + " failed " + method + ": " + why);
   }
   return reply;
 }
@@ -60,7 +60,7 @@ StatusOr<RpcValue> call_master(const std::string& command, const std::string& me
   if (!client) return client.status();
   StatusOr<RpcValue> reply = client->call(method, params, options.timeout);
   if (!reply) {
-    print_error(command, reply.status().kind() == ErrorKind::kTimeout ? no_answer(options)
+    print_error(command, reply.status().kind() == ErrorKind::kTimeout ? no_answer(*client, options)
                                                                       : reply.status().message());
   }
   return reply;

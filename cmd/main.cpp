@@ -54,6 +54,8 @@ constexpr Subcommand kSubcommands[] = {
      false},
     {"roles", "List the roles with weight, quota, allocation, reservations and frameworks",
      setup_roles, false},
+    {"masters", "List the masters: with zk://, every contender and which one leads", setup_masters,
+     false},
     {"reserve", "Reserve an agent's unreserved resources for a role", setup_reserve, false},
     {"unreserve", "Give back resources reserved with 'clusterctl reserve'", setup_unreserve, false},
     {"executor", "The built-in command executor, started by agents for each task", setup_executor,

@@ -110,7 +110,7 @@ StatusOr<RpcValue> ask_master(const std::string& master, const std::string& meth
                               Duration timeout) {
   auto client = BlockingRpcClient::connect(master, timeout);
   if (!client) {
-    return Status::unavailable("cannot reach master at " + master + ": " +
+    return Status::unavailable("cannot reach master at " + master_label(master) + ": " +
                                connect_error_reason(client.status()) +
                                " (is it running? set --master or CLUSTERCTL_MASTER)");
   }
@@ -135,7 +135,7 @@ StatusOr<TaskView> find_task(const std::string& master, const std::string& task_
     return Status::invalid("'" + task_id + "' matches " + std::to_string(prefixed.size()) +
                            " tasks; give more of the id");
   }
-  return Status::not_found("no task '" + task_id + "' on the master at " + master +
+  return Status::not_found("no task '" + task_id + "' on the master at " + master_label(master) +
                            " (see 'clusterctl tasks'; finished tasks are kept for a while)");
 }
 

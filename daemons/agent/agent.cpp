@@ -13,6 +13,7 @@
 #include "core/json.hpp"
 #include "core/log.hpp"
 #include "core/rpc/params.hpp"
+#include "core/zk/zk_address.hpp"
 #include "daemons/agent/agent_impl.hpp"
 #include "daemons/agent/resource_detection.hpp"
 
@@ -57,6 +58,7 @@ Status complete_options(AgentOptions& options) {
   }
   options.work_dir = std::filesystem::absolute(options.work_dir).lexically_normal().string();
   if (options.master.empty()) return Status::invalid("--master is required");
+  CLUSTERCTL_RETURN_IF_ERROR(check_master_address(options.master));
   if (options.hostname.empty()) {
     auto hostname = this_host_name();
     if (!hostname) return hostname.status();
@@ -295,7 +297,7 @@ Payload AgentImpl::state_view() const {
   view.id = link_.agent_id();
   view.hostname = options_.hostname;
   view.address = address();
-  view.master = options_.master;
+  view.master = link_.masters();  // a zk:// address without its password
   view.registered = link_.registered();
   view.resources = resources_;
   view.attributes = attributes_;

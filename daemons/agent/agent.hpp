@@ -25,7 +25,7 @@ class io_context;
 namespace clusterctl {
 
 struct AgentOptions {
-  std::string master = "127.0.0.1:5050";  // host:port or a comma list
+  std::string master = "127.0.0.1:5050";  // host:port, a comma list or zk://host:port/path
   std::string listen = "127.0.0.1:5051";
   std::string work_dir;         // required; sandboxes live below it
   std::string resources;        // empty: detect cpus, mem and disk of this machine

@@ -1,7 +1,6 @@
 #include "daemons/agent/master_link.hpp"
 
 #include <algorithm>
-#include <sstream>
 
 #include "core/log.hpp"
 
@@ -10,6 +9,8 @@ namespace clusterctl {
 namespace {
 
 constexpr Duration kInitialBackoff{100};
+// The most a leader change delays the next registration.
+constexpr Duration kLeaderChangeSpread{1000};
 constexpr Duration kConnectTimeout{5000};
 constexpr Duration kRegisterTimeout{10000};
 
@@ -18,9 +19,10 @@ constexpr Duration kRegisterTimeout{10000};
 MasterLink::MasterLink(boost::asio::io_context& io, const std::string& masters,
                        Duration backoff_max, Callbacks callbacks)
     : io_(io),
-      masters_(split_address_list(masters)),
+      locator_(io, masters,
+               [this](const std::optional<std::string>& leader) { leader_changed(leader); }),
       backoff_max_(std::max(backoff_max, kInitialBackoff)),
-      backoff_(kInitialBackoff),
+      backoff_(kInitialBackoff, backoff_max_),
       callbacks_(std::move(callbacks)),
       retry_timer_(io) {}
 
@@ -30,6 +32,7 @@ MasterLink::~MasterLink() {
 
 void MasterLink::start() {
   stopped_ = false;
+  locator_.start();
   connect();
 }
 
@@ -37,21 +40,32 @@ void MasterLink::stop() {
   stopped_ = true;
   ++attempt_;
   retry_timer_.cancel();
+  locator_.stop();
   registered_ = false;
+  target_.clear();
   if (RpcConnectionPtr connection = std::move(connection_)) connection->close("agent stopping");
 }
 
 void MasterLink::connect() {
-  if (stopped_ || masters_.empty()) return;
+  if (stopped_) return;
+  std::optional<std::string> master = locator_.next();
+  if (!master) {
+    if (!waiting_for_leader_) {
+      LOG(kInfo) << "waiting for ZooKeeper (" << locator_.description()
+                 << ") to name the leading master";
+    }
+    waiting_for_leader_ = true;
+    return;
+  }
+  waiting_for_leader_ = false;
+  target_ = *master;
   uint64_t attempt = ++attempt_;
-  const std::string& master = masters_[next_master_];
-  next_master_ = (next_master_ + 1) % masters_.size();
   RpcHandlers handlers;
   handlers.on_request = callbacks_.on_request;
   handlers.on_close = [this](const RpcConnectionPtr& connection, const Status& why) {
     closed(connection, why);
   };
-  rpc_connect(io_, master, std::move(handlers), kConnectTimeout,
+  rpc_connect(io_, target_, std::move(handlers), kConnectTimeout,
               [this, attempt](StatusOr<RpcConnectionPtr> connection) {
                 connected(attempt, std::move(connection));
               });
@@ -76,10 +90,25 @@ void MasterLink::connected(uint64_t attempt, StatusOr<RpcConnectionPtr> connecti
 
 void MasterLink::answered(uint64_t attempt, StatusOr<RpcValue> reply) {
   if (attempt != attempt_) return;
+  if (!reply && reply.status().kind() == ErrorKind::kNotLeader) {
+    const std::string& leader = reply.status().leader();
+    std::string standby = target_;
+    if (locator_.follow(leader)) {
+      LOG(kInfo) << "master " << standby << " stands by; registering with the leader " << leader;
+      abandon("the master stands by");
+      connect();
+    } else if (leader.empty()) {
+      retry("master " + standby + " stands by and no leader is elected yet");
+    } else {
+      retry("master " + standby + " names " + leader + " as the leader, after " +
+            std::to_string(kMaxLeaderHops) + " such answers in a row");
+    }
+    return;
+  }
   StatusOr<RegisterAgentReply> registration =
       reply ? reply->as<RegisterAgentReply>("agent.register reply") : reply.status();
   if (!registration) {
-    retry("registration failed: " + registration.status().message());
+    retry("registration with master " + target_ + " failed: " + registration.status().message());
     return;
   }
   if (!agent_id_.empty() && registration->agent_id != agent_id_) {
@@ -88,27 +117,48 @@ void MasterLink::answered(uint64_t attempt, StatusOr<RpcValue> reply) {
   }
   if (agent_id_.empty()) agent_id_ = registration->agent_id;
   registered_ = true;
-  backoff_ = kInitialBackoff;
+  backoff_.reset();
+  locator_.reached();
   LOG(kInfo) << (registrations_++ == 0 ? "registered" : "re-registered") << " with master "
-             << connection_->peer_address() << " as agent " << agent_id_;
+             << target_ << " as agent " << agent_id_;
   callbacks_.on_registered(connection_);
 }
 
 void MasterLink::closed(const RpcConnectionPtr& connection, const Status& why) {
   if (connection != connection_) return;  // an abandoned attempt
-  retry("connection to master closed: " + why.message());
+  retry("connection to master " + target_ + " closed: " + why.message());
+}
+
+void MasterLink::leader_changed(const std::optional<std::string>& leader) {
+  if (stopped_ || !leader || *leader == target_) return;  // none, or already there
+  if (waiting_for_leader_ && registrations_ == 0) {
+    connect();  // the first registration: nobody to leave, nobody to spread from
+    return;
+  }
+  if (!target_.empty()) abandon("ZooKeeper names " + *leader + " as the leading master");
+  backoff_.reset();
+  Duration wait = backoff_.spread(std::min(kLeaderChangeSpread, backoff_max_));
+  LOG(kInfo) << "registering with the new leading master " << *leader << " in "
+             << format_duration(wait);
+  waiting_for_leader_ = false;
+  retry_timer_.start(wait, [this] { connect(); });
+}
+
+void MasterLink::abandon(const std::string& why) {
+  ++attempt_;
+  bool was_registered = registered_;
+  registered_ = false;
+  target_.clear();
+  if (RpcConnectionPtr connection = std::move(connection_)) connection->close(why);
+  if (was_registered) callbacks_.on_lost();
 }
 
 void MasterLink::retry(const std::string& why) {
   if (stopped_) return;
-  ++attempt_;
-  bool was_registered = registered_;
-  registered_ = false;
-  if (RpcConnectionPtr connection = std::move(connection_)) connection->close(why);
-  if (was_registered) callbacks_.on_lost();
-  LOG(kWarning) << why << "; trying again in " << format_duration(backoff_);
-  retry_timer_.start(backoff_, [this] { connect(); });
-  backoff_ = std::min(backoff_ * 2, backoff_max_);
+  abandon(why);
+  Duration wait = backoff_.next();
+  LOG(kWarning) << why << "; trying again in " << format_duration(wait);
+  retry_timer_.start(wait, [this] { connect(); });
 }
 
 }  // namespace clusterctl

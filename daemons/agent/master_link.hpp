@@ -1,24 +1,34 @@
 // MasterLink: the agent's connection to its master.
 //
-// Connects to the master addresses ("host:port" or a comma list) in turn and
-// registers with "agent.register". After a failed attempt or a lost
-// connection it tries again, the next address first, after a backoff that
-// starts at 100 ms and doubles up to `backoff_max` (reset by a successful
-// registration). The first registration has no agent id (unless one was
-// recovered from a checkpoint); the id the master gives is kept for the life
-// of the process and sent on every re-registration, together with the live
-// tasks (asked for on each attempt).
+// Finds the master through a MasterLocator: "host:port", a comma list (tried
+// in turn) or zk://... (the leader ZooKeeper names), and registers with
+// "agent.register". A registration answered with not_leader goes straight to
+// the leader the standby names (at most kMaxLeaderHops in a row). After a
+// failed attempt or a lost connection it tries again after a jittered
+// exponential backoff: a wait drawn within [b/2, b], b starting at 100 ms and
+// doubling up to `backoff_max` (reset by a successful registration), so that
+// thousands of agents that lost the same master do not all come back at once.
+// When ZooKeeper names another leader than the master the link is on, it
+// leaves that master and registers with the new leader after a random wait
+// within [0, min(1s, backoff_max)] (at once for the first registration).
+//
+// The first registration has no agent id (unless one was recovered from a
+// checkpoint); the id the master gives is kept for the life of the process
+// and sent on every re-registration, together with the live tasks (asked for
+// on each attempt).
 //
 // Threading: one io_context thread; callbacks run there.
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
-#include <vector>
 
+#include "core/backoff.hpp"
 #include "core/messages.hpp"
 #include "core/rpc/rpc.hpp"
 #include "core/timer.hpp"
+#include "core/zk/master_locator.hpp"
 
 namespace boost::asio {
 class io_context;
@@ -39,6 +49,7 @@ class MasterLink {
     std::function<void()> on_lost;
   };
 
+  // `masters` must pass check_master_address.
   MasterLink(boost::asio::io_context& io, const std::string& masters, Duration backoff_max,
              Callbacks callbacks);
   ~MasterLink();
@@ -54,6 +65,8 @@ class MasterLink {
   void stop();
 
   const std::string& agent_id() const { return agent_id_; }
+  // The master address as given, without a ZooKeeper password.
+  const std::string& masters() const { return locator_.description(); }
   bool registered() const { return registered_; }
   // The registered connection, or null.
   RpcConnectionPtr connection() const { return registered_ ? connection_ : nullptr; }
@@ -63,22 +76,27 @@ class MasterLink {
   void connected(uint64_t attempt, StatusOr<RpcConnectionPtr> connection);
   void answered(uint64_t attempt, StatusOr<RpcValue> reply);
   void closed(const RpcConnectionPtr& connection, const Status& why);
-  // Drops the current connection (if any) and schedules the next attempt.
+  // ZooKeeper names another leader (or none).
+  void leader_changed(const std::optional<std::string>& leader);
+  // Drops the current attempt or connection (on_lost if it was registered).
+  void abandon(const std::string& why);
+  // Abandons and schedules the next attempt after the backoff.
   void retry(const std::string& why);
 
   boost::asio::io_context& io_;
-  std::vector<std::string> masters_;
-  size_t next_master_ = 0;
+  MasterLocator locator_;
   Duration backoff_max_;
-  Duration backoff_;
+  Backoff backoff_;
   Callbacks callbacks_;
   Timer retry_timer_;
   RpcConnectionPtr connection_;
+  std::string target_;  // the master of the current attempt or connection ("" none)
   std::string agent_id_;
   uint64_t attempt_ = 0;  // stale connect and register answers are ignored
   bool registered_ = false;
+  bool waiting_for_leader_ = false;
   int registrations_ = 0;
-  bool stopped_ = false;
+  bool stopped_ = true;
 };
 
 }  // namespace clusterctl
