@@ -162,7 +162,7 @@ clientPortAddress=127.0.0.1
 admin.enableServer=false
 maxClientCnxns=0
 CFG
-  SERVER_JVMFLAGS=-Xmx256m ZOO_LOG_DIR="$DIR/zk" \
+  SERVER_JVMFLAGS=-Xmx256m \
     "$ZK_SERVER" start-foreground "$DIR/zk/zoo.cfg" >"$DIR/zk/server.log" 2>&1 &
   ZK_PID=$!
   for _ in $(seq 600); do
