@@ -90,24 +90,38 @@ void ZkRegistryStore::write_batch(std::shared_ptr<Write> write) {
 
 void ZkRegistryStore::batch_done(std::shared_ptr<Write> write, Status status) {
   const ZkBatch& batch = write->batches[write->next];
-  size_t total = write->batches.size();
   if (!status) {
     // Its outcome is unknown after a lost connection, and any failure means
     // ZooKeeper did not hold what was expected: ask before the next write.
     for (const RecordKey& key : batch.keys) drift_[key] = std::nullopt;
-    std::string written = write->next == 0 ? std::string("nothing written")
-                                           : std::to_string(write->next) + " of " +
-                                                 std::to_string(total) + " batches written";
-    return write->done(Status(status.kind(), description() + ": batch " +
-                                                 std::to_string(write->next + 1) + " of " +
-                                                 std::to_string(total) + " failed (" + written +
-                                                 "): " + status.message()));
+    return report_failure(std::move(write), std::move(status));
   }
   for (size_t i = 0; i < batch.keys.size(); ++i) drift_[batch.keys[i]] = batch.exists_after[i];
-  if (++write->next < total) return write_batch(std::move(write));
+  if (++write->next < write->batches.size()) return write_batch(std::move(write));
   // ZooKeeper now holds `after` in full: the next `before`.
   drift_.clear();
   write->done(Status::ok());
+}
+
+// Says how much was written, and whether the fencing check is what failed.
+void ZkRegistryStore::report_failure(std::shared_ptr<Write> write, Status status) {
+  size_t total = write->batches.size();
+  std::string what = description() + ": batch " + std::to_string(write->next + 1) + " of " +
+                     std::to_string(total) + " failed (" +
+                     (write->next == 0 ? std::string("nothing written")
+                                       : std::to_string(write->next) + " of " +
+                                             std::to_string(total) + " batches written") +
+                     "): ";
+  client_.exists(fencing_path_, [this, alive = alive_, write, status,
+                                 what](StatusOr<std::optional<ZkStat>> fence) {
+    if (!*alive) return;
+    if (fence.is_ok() && (!fence->has_value() || (*fence)->version != 0)) {
+      return write->done(Status::failed_precondition(
+          what + "this master is no longer the leader: its election node " + fencing_path_ +
+          " is gone or changed"));
+    }
+    write->done(Status(status.kind(), what + status.message()));
+  });
 }
 
 }  // namespace clusterctl

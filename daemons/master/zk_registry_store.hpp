@@ -4,7 +4,8 @@
 // leader writes: every multi it sends begins with a check that its own
 // election znode (the fencing node given at construction) still exists at
 // version 0, so a master whose session expired, or whose node is gone, writes
-// nothing.
+// nothing (the election must therefore never set that node's data). Such a
+// store fails with kFailedPrecondition, "this master is no longer the leader".
 //
 // A store writes only the records that changed, in multi batches of at most
 // ~512 KB of requests (zk_registry_writes.hpp), one batch after the other. A
@@ -62,6 +63,7 @@ class ZkRegistryStore : public RegistryStore {
   void plan(std::shared_ptr<Write> write);
   void write_batch(std::shared_ptr<Write> write);
   void batch_done(std::shared_ptr<Write> write, Status status);
+  void report_failure(std::shared_ptr<Write> write, Status status);
 
   ZkClient& client_;
   std::string base_;
