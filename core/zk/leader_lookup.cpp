@@ -10,6 +10,9 @@ namespace {
 
 // Runs `io` until `done()` or the deadline; false when the deadline passed.
 bool run_until(asio::io_context& io, const std::function<bool()>& done, Duration timeout) {
+  // The answers are posted by the C client's threads: without this guard an
+  // io_context with nothing queued yet would stop and never run them.
+  auto guard = asio::make_work_guard(io);
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (!done()) {
     if (std::chrono::steady_clock::now() >= deadline) return false;

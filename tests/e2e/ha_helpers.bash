@@ -5,7 +5,7 @@
 load zk_helpers
 
 ZK_SESSION_TIMEOUT=${ZK_SESSION_TIMEOUT:-3s}
-declare -A HA_PID HA_ADDR
+declare -gA HA_PID HA_ADDR
 
 zk_url() { echo "zk://$ZK_CONNECT/clusterctl"; }
 
