@@ -12,6 +12,8 @@ namespace {
 bool run_until(asio::io_context& io, const std::function<bool()>& done, Duration timeout) {
   // The answers are posted by the C client's threads: without this guard an
   // io_context with nothing queued yet would stop and never run them.
+  // (Releasing the guard of an earlier wait stopped it: start it again.)
+  if (io.stopped()) io.restart();
   auto guard = asio::make_work_guard(io);
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (!done()) {

@@ -34,7 +34,7 @@ teardown() { teardown_work_dir; }
   sleep 4  # well past the session timeout: still nobody, and the task runs on
   nobody_leads
   process_running "$task_pid"
-  grep -q "lost leadership" "$TEST_DIR"/m*.log
+  grep -q "stops acting" "$TEST_DIR"/m*.log
 
   zk_restart
   wait_for_leader "" 60
