@@ -49,26 +49,38 @@ std::string connect_error_reason(const Status& status) {
   return message;
 }
 
+std::string default_master() {
+  const char* env = std::getenv("CLUSTERCTL_MASTER");
+  if (env != nullptr && *env != '\0') return env;
+  return "127.0.0.1:5050";
+}
+
 CLI::Option* add_master_flag(CLI::App& app, std::string& target) {
-  target = "127.0.0.1:5050";
-  // CLI11 reads CLUSTERCTL_MASTER when the flag is absent and checks it the
-  // same way, so a malformed value there is a usage error too.
-  return app
-      .add_option("--master", target,
-                  "Master host:port, a comma list of them (the first reachable answers; a "
-                  "standby sends the call on to the leader), or "
-                  "zk://[user:pass@]host:port[,host:port...]/path (the leader ZooKeeper names); "
-                  "default: $CLUSTERCTL_MASTER, else 127.0.0.1:5050")
-      ->type_name("ADDR")
-      ->default_str(target)
-      ->envname("CLUSTERCTL_MASTER")
-      ->check(make_validator([](const std::string& text) -> Status {
-        Status valid = check_master_address(text);
-        if (valid) return valid;
-        const char* env = std::getenv("CLUSTERCTL_MASTER");
-        bool from_env = env != nullptr && text == env;
-        return Status::invalid(valid.message() + (from_env ? " (from CLUSTERCTL_MASTER)" : ""));
-      }));
+  target = default_master();
+  CLI::Option* option =
+      app.add_option("--master", target,
+                     "Master host:port, a comma list of them (the first reachable answers; a "
+                     "standby sends the call on to the leader), or "
+                     "zk://[user:pass@]host:port[,host:port...]/path (the leader ZooKeeper "
+                     "names); default: $CLUSTERCTL_MASTER, else 127.0.0.1:5050")
+          ->type_name("ADDR")
+          ->default_str(target)
+          ->check(make_validator(check_master_address));
+  // The default from CLUSTERCTL_MASTER is checked once this subcommand is
+  // parsed (CLI11's own envname would check it for every subcommand, even
+  // those not run); when a nested subcommand runs ("frameworks teardown"),
+  // that one checks its own --master.
+  CLI::App* self = &app;
+  app.parse_complete_callback([self, option, &target] {
+    const char* env = std::getenv("CLUSTERCTL_MASTER");
+    if (option->count() > 0 || !self->get_subcommands().empty()) return;
+    if (env == nullptr || target != env) return;
+    Status valid = check_master_address(target);
+    if (!valid) {
+      throw CLI::ValidationError(option->get_name(), valid.message() + " (from CLUSTERCTL_MASTER)");
+    }
+  });
+  return option;
 }
 
 std::string master_label(const std::string& master) {

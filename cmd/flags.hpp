@@ -18,9 +18,12 @@
 
 namespace clusterctl::cmd {
 
-// --master ADDR: host:port, a comma list or zk://...; from $CLUSTERCTL_MASTER
-// when absent, else 127.0.0.1:5050. A malformed address (also in the
-// environment) is a usage error naming what is wrong.
+// $CLUSTERCTL_MASTER if set and not empty, else "127.0.0.1:5050".
+std::string default_master();
+
+// --master ADDR: host:port, a comma list or zk://...; default_master() when
+// absent. A malformed address (also from the environment) is a usage error
+// naming what is wrong.
 CLI::Option* add_master_flag(CLI::App& app, std::string& target);
 // A master address fit for messages: a zk:// address without its password.
 std::string master_label(const std::string& master);

@@ -1,6 +1,7 @@
 #include "core/zk/leader_lookup.hpp"
 
 #include <optional>
+#include <thread>
 
 #include "core/asio.hpp"
 
@@ -9,6 +10,9 @@ namespace clusterctl {
 namespace {
 
 // Runs `io` until `done()` or the deadline; false when the deadline passed.
+// The ZkClient's completions are posted from its own threads, so the loop may
+// have no work in between: a context that ran out of work stops, and must be
+// restarted to run what is posted later.
 bool run_until(asio::io_context& io, const std::function<bool()>& done, Duration timeout) {
   // The answers are posted by the C client's threads: without this guard an
   // io_context with nothing queued yet would stop and never run them.
@@ -18,7 +22,10 @@ bool run_until(asio::io_context& io, const std::function<bool()>& done, Duration
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (!done()) {
     if (std::chrono::steady_clock::now() >= deadline) return false;
-    io.run_one_for(std::chrono::milliseconds(20));
+    if (io.stopped()) io.restart();
+    if (io.run_one_for(std::chrono::milliseconds(20)) == 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
   }
   return true;
 }

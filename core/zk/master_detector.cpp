@@ -43,9 +43,13 @@ void MasterDetector::read_members() {
         auto still = alive.lock();
         if (!still || !*still || round != round_) return;
         if (!children) {
-          // No path yet (no master ever ran) or no connection: nobody leads
-          // as far as we can tell; a reconnection calls resync().
-          if (children.status().kind() == ErrorKind::kNotFound) publish(std::nullopt);
+          // No path yet (no master ever ran): nobody leads, and ZooKeeper
+          // sets no watch on a missing node's children, so watch for its
+          // creation. No connection: a reconnection calls resync().
+          if (children.status().kind() == ErrorKind::kNotFound) {
+            publish(std::nullopt);
+            watch_creation(round);
+          }
           return;
         }
         std::vector<std::string> members = election_members(*children);
@@ -56,6 +60,21 @@ void MasterDetector::read_members() {
         read_leader(members.front(), round);
       },
       rewatch);
+}
+
+void MasterDetector::watch_creation(uint64_t round) {
+  std::weak_ptr<bool> alive = alive_;
+  auto created = [this, alive] {
+    if (auto still = alive.lock(); still && *still) read_members();
+  };
+  zk_.exists(
+      path_,
+      [this, alive, round](StatusOr<std::optional<ZkStat>> stat) {
+        auto still = alive.lock();
+        if (!still || !*still || round != round_) return;
+        if (stat && stat->has_value()) read_members();  // created in between
+      },
+      created);
 }
 
 void MasterDetector::read_leader(const std::string& member, uint64_t round) {

@@ -47,6 +47,8 @@ class MasterDetector {
 
  private:
   void read_members();
+  // The path does not exist yet: read the members once it is created.
+  void watch_creation(uint64_t round);
   void read_leader(const std::string& member, uint64_t round);
   void publish(std::optional<MasterRecord> leader);
 

@@ -139,7 +139,7 @@ expect_flags_in_help() {
     --health-check-max-failures --log-level
   expect_flags_in_help logs --master --stderr --follow --tail --timeout
   local sub
-  for sub in tasks agents offers frameworks roles "quota get" "weights get"; do
+  for sub in tasks agents offers frameworks roles masters "quota get" "weights get"; do
     expect_flags_in_help "$sub" --master --json --timeout
   done
   expect_flags_in_help "quota set" --master --timeout --guarantee --limit --force
@@ -207,7 +207,7 @@ expect_flags_in_help() {
   [ "$status" -eq 0 ]
   local sub
   for sub in master agent execute tasks agents offers frameworks logs sandbox quota weights roles \
-    reserve unreserve; do
+    reserve unreserve masters; do
     [[ "$output" =~ $'\n'"  $sub "+[A-Z] ]]
   done
   [[ "$output" != *executor* ]]
@@ -254,4 +254,57 @@ expect_flags_in_help() {
     --name x --command true
   [ "$status" -eq 1 ]
   [[ "$stderr" == *"cannot reach master at 127.0.0.1:$port"* ]]
+}
+
+@test "a malformed --master or CLUSTERCTL_MASTER is a usage error saying what is wrong" {
+  expect_usage_error tasks --master 'zk://127.0.0.1/clusterctl'
+  [[ "${stderr_lines[0]}" == *"missing port"* ]]
+  expect_usage_error agents --master 'zk://127.0.0.1:2181'
+  [[ "${stderr_lines[0]}" == *"missing path"* ]]
+  expect_usage_error masters --master 'zk://127.0.0.1:2181/'
+  expect_usage_error execute --name x --command true --master 'http://127.0.0.1:5050'
+  [[ "${stderr_lines[0]}" == *"unsupported scheme"* ]]
+  expect_usage_error agent --work-dir "$TEST_DIR/agent" --master '127.0.0.1:5050,,127.0.0.1:5051'
+  [[ "${stderr_lines[0]}" == *"empty list item"* ]]
+  [ ! -e "$TEST_DIR/agent" ]
+  expect_usage_error quota get --master 'localhost'
+  CLUSTERCTL_MASTER='zk://127.0.0.1:2181/' expect_usage_error tasks
+  [[ "${stderr_lines[0]}" == *"(from CLUSTERCTL_MASTER)"* ]]
+  CLUSTERCTL_MASTER='127.0.0.1:99999' expect_usage_error execute --name x --command true
+  [[ "${stderr_lines[0]}" == *"(from CLUSTERCTL_MASTER)"* ]]
+  CLUSTERCTL_MASTER='zk://nope' expect_usage_error frameworks teardown framework-x
+  [[ "${stderr_lines[0]}" == *"(from CLUSTERCTL_MASTER)"* ]]
+  # The flag wins over a malformed environment, on a nested subcommand too.
+  local port
+  port=$(closed_port)
+  CLUSTERCTL_MASTER='zk://nope' run --separate-stderr timeout 5 "$CLUSTERCTL_BIN" tasks \
+    --master "127.0.0.1:$port"
+  [ "$status" -eq 1 ]
+  CLUSTERCTL_MASTER='zk://nope' run --separate-stderr timeout 5 "$CLUSTERCTL_BIN" frameworks \
+    teardown framework-x --master "127.0.0.1:$port"
+  [ "$status" -eq 1 ]
+  [[ "$stderr" == "clusterctl frameworks: cannot reach master at 127.0.0.1:$port: "* ]]
+  # A subcommand without --master does not care.
+  CLUSTERCTL_MASTER='zk://nope' expect_usage_error master --work-dir "$TEST_DIR" \
+    --offer-timeout soon
+  [[ "${stderr_lines[0]}" == *--offer-timeout* ]]
+  # The help names the three forms.
+  run --separate-stderr "$CLUSTERCTL_BIN" tasks --help
+  [[ "$output" == *"zk://"* ]] && [[ "$output" == *"CLUSTERCTL_MASTER"* ]]
+}
+
+@test "a zk:// master with no ZooKeeper there fails within the timeout, one line" {
+  local port
+  port=$(closed_port)
+  run --separate-stderr timeout 10 "$CLUSTERCTL_BIN" tasks --master "zk://127.0.0.1:$port/clusterctl" \
+    --timeout 2s
+  [ "$status" -eq 1 ]
+  [ "${#stderr_lines[@]}" -eq 1 ]
+  [[ "$stderr" == "clusterctl tasks: cannot reach master at zk://127.0.0.1:$port/clusterctl: "* ]]
+  run --separate-stderr timeout 10 "$CLUSTERCTL_BIN" masters \
+    --master "zk://user:secret@127.0.0.1:$port/clusterctl" --timeout 2s
+  [ "$status" -eq 1 ]
+  [ "${#stderr_lines[@]}" -eq 1 ]
+  [[ "$stderr" == "clusterctl masters: "* ]]
+  [[ "$stderr" != *secret* ]]
 }
