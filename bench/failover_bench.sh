@@ -23,7 +23,8 @@
 #              rather than a storm of retries; "--register-timeout 10s" is a real agent's)
 #   --keep     keep the work directory (logs, JSON events) and say where it is
 # Environment: BUILD_DIR (default build/ beside bench/), WAIT_SECONDS (bound of
-# each wait, default 300).
+# each wait, default 300), ZK_SESSION_TIMEOUT (the masters' --zk-session-timeout,
+# default 2s: a killed leader's session, and so its leadership, lasts that long).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -33,6 +34,9 @@ EMULATOR=$BUILD/bin/agent_emulator
 PYTHON=/usr/bin/python3
 ZK_SERVER=/usr/share/zookeeper/bin/zkServer.sh
 WAIT_SECONDS=${WAIT_SECONDS:-300}
+# How long ZooKeeper waits before it expires a killed leader's session: the
+# floor of every failover time below.
+ZK_SESSION_TIMEOUT=${ZK_SESSION_TIMEOUT:-2s}
 
 SIZES="1 100 5000"
 MODE=
@@ -211,7 +215,9 @@ serving_master() {
   local deadline=$(($(date +%s) + WAIT_SECONDS)) address
   while [ "$(date +%s)" -lt "$deadline" ]; do
     for address in "$@"; do
-      if [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "http://$address/health")" = 200 ]; then
+      # A standby answers /health too ("standby"); only a leader, or a
+      # standalone master, says "ok".
+      if curl -s --max-time 1 "http://$address/health" | grep -q '"status":"ok"'; then
         echo "$address"
         return
       fi
@@ -228,7 +234,8 @@ run_size() {
   local tasks=$((TASKS < n ? TASKS : n))
   if [ "$MODE" = ha ]; then
     for i in 1 2 3; do
-      start_master "$tag-m$i" --listen 127.0.0.1:0 --zk "zk://$ZK_ADDRESS/clusterctl-bench-$tag" --quorum 1
+      start_master "$tag-m$i" --listen 127.0.0.1:0 --zk "zk://$ZK_ADDRESS/clusterctl-bench-$tag" --quorum 1 \
+        --zk-session-timeout "$ZK_SESSION_TIMEOUT"
       names+=("$tag-m$i")
       pids+=("$MASTER_PID")
     done

@@ -24,6 +24,9 @@ JOBS=$(nproc)
 # ccache (when installed) rewrites paths below the checkout to relative ones,
 # so that another clone of the tree reuses what this one compiled.
 export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD}
+# -g would otherwise put the build directory into every hash: no clone could
+# reuse another's objects.
+export CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-true}
 timings=()
 
 stage() {
