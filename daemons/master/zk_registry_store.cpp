@@ -48,16 +48,16 @@ void ZkRegistryStore::resolve_doubts(std::shared_ptr<Write> write) {
   for (auto& [key, exists] : drift_) {
     if (exists.has_value()) continue;
     ++write->doubts;
-    client_.exists(zk_record_path(base_, key),
-                   [this, alive = alive_, write, key](StatusOr<std::optional<ZkStat>> stat) {
-                     if (!*alive) return;
-                     if (stat.is_ok()) {
-                       drift_[key] = stat->has_value();
-                     } else if (write->doubt_error.is_ok()) {
-                       write->doubt_error = stat.status();
-                     }
-                     if (--write->doubts == 0) plan(write);
-                   });
+    client_.exists(zk_record_path(base_, key), [this, alive = alive_, write, key = RecordKey(key)](
+                                                   StatusOr<std::optional<ZkStat>> stat) {
+      if (!*alive) return;
+      if (stat.is_ok()) {
+        drift_[key] = stat->has_value();
+      } else if (write->doubt_error.is_ok()) {
+        write->doubt_error = stat.status();
+      }
+      if (--write->doubts == 0) plan(write);
+    });
   }
   if (write->doubts == 0) plan(std::move(write));
 }
