@@ -185,7 +185,13 @@ class DeferredHook : public RecordingHook {
       pending_ = [done, prepared] { done(prepared); };
     });
   }
-  void finish() { pending_(); }
+  // Answers the prepare; the answer holds the launcher's continuation, which
+  // holds this hook: let go of it before calling, or the two keep each other.
+  void finish() {
+    auto pending = std::move(pending_);
+    pending_ = nullptr;
+    pending();
+  }
 
  private:
   std::function<void()> pending_;

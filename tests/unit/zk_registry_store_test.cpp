@@ -245,8 +245,7 @@ TEST_F(ZkRegistryStoreTest, FiftyThousandAgentsRoundTrip) {
                     .count();
   std::cout << "50,000 agents: stored in " << store_ms << " ms, loaded in " << load_ms
             << " ms; one agent changed among them stored in " << one_ms << " ms" << std::endl;
-  EXPECT_LT(load_ms, 10000);
-  EXPECT_LT(one_ms, 2000);
+  // How fast is for the benchmark (docs/PERFORMANCE.md), not for a unit test.
 }
 
 TEST_F(ZkRegistryStoreTest, AStoreWhoseFencingNodeIsGoneWritesNothing) {
