@@ -49,12 +49,14 @@ configure() {  # DIR SANITIZERS [cmake args...]
 # Runs ctest in DIR with the sanitizer logs in DIR/sanitizer-logs; fails if
 # any test fails or any report was written.
 run_ctest() {  # DIR [ctest args...]
-  local dir=$1 logs
+  local dir=$1 logs supp
   shift
   logs=$(cd "$dir" && pwd)/sanitizer-logs
+  supp=$PWD/tests/sanitizers/lsan.supp
   rm -rf "$logs" && mkdir -p "$logs"
   local status=0
   (cd "$dir" && ASAN_OPTIONS="log_path=$logs/report:detect_leaks=1:allocator_may_return_null=1" \
+    LSAN_OPTIONS="suppressions=$supp:print_suppressions=0" \
     UBSAN_OPTIONS="log_path=$logs/report:halt_on_error=1:print_stacktrace=1" \
     TSAN_OPTIONS="log_path=$logs/report:halt_on_error=1:second_deadlock_stack=1" \
     ctest --output-on-failure -j "$JOBS" --timeout 900 "$@") || status=$?

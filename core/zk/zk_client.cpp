@@ -79,7 +79,7 @@ struct ZkClient::Impl {
   }
   template <typename Result>
   Call<Result>* call(std::function<void(Result)> done, std::string what) {
-    return new Call<Result>{shared, std::move(done), std::move(what)};
+    return shared->track(new Call<Result>(shared, std::move(done), std::move(what)));
   }
   // Answers `done` with `status` on the loop (never inline).
   template <typename Result>
@@ -132,7 +132,7 @@ ZkClient::~ZkClient() {
   impl_->shared->alive = false;
   // Joins the C client's threads; nothing calls back after this.
   zookeeper_close(impl_->zh);
-  impl_->shared->free_watches();
+  impl_->shared->free_pending();
 }
 
 bool ZkClient::connected() const {
@@ -273,11 +273,11 @@ void ZkClient::multi(std::vector<ZkOp> ops, Done done) {
         break;
     }
   }
-  MultiCall* raw = call.release();
+  MultiCall* raw = impl_->shared->track(call.release());
   int rc = zoo_amulti(impl_->zh, static_cast<int>(count), raw->c_ops.data(), raw->results.data(),
                       multi_done, raw);
   if (rc != ZOK) {
-    std::unique_ptr<MultiCall> refused(raw);
+    auto refused = take<MultiCall>(raw);
     Status status = zk_status(rc, "multi of " + std::to_string(count) + " operations");
     refused->shared->post([done = std::move(refused->done), status] { done(status); });
   }

@@ -162,7 +162,7 @@ void exists_done(int rc, const Stat* stat, const void* data) {
 }
 
 void multi_done(int rc, const void* data) {
-  std::unique_ptr<MultiCall> call(static_cast<MultiCall*>(const_cast<void*>(data)));
+  auto call = take<MultiCall>(data);
   Status status = Status::ok();
   if (rc != ZOK) {
     // Operations before the one that failed report ZOK, those after it

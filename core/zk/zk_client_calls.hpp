@@ -29,6 +29,13 @@ Status zk_status(int rc, const std::string& what);
 
 struct Shared;
 
+// What every call's C completion data is, so that the client can free the
+// calls whose completion never ran (libzookeeper_mt drops the completions it
+// has queued but not run when the handle closes).
+struct CallBase {
+  virtual ~CallBase() = default;
+};
+
 // A node watch's C context; it is freed by whoever takes it out of
 // Shared::watches (the watch firing, a call that set no watch, or the close).
 struct WatchContext {
@@ -37,8 +44,8 @@ struct WatchContext {
 };
 
 // What the C callbacks share with the client. `alive` and `on_session` are used on
-// the loop thread only (posted handlers check `alive`); `watches` is guarded
-// by `mutex`, since the C completion thread takes watches out of it.
+// the loop thread only (posted handlers check `alive`); `watches` and `calls`
+// are guarded by `mutex`, since the C completion thread takes them out.
 struct Shared : std::enable_shared_from_this<Shared> {
   explicit Shared(asio::io_context& io) : io(io) {}
   asio::io_context& io;
@@ -47,6 +54,7 @@ struct Shared : std::enable_shared_from_this<Shared> {
 
   std::mutex mutex;
   std::unordered_set<WatchContext*> watches;
+  std::unordered_set<CallBase*> calls;  // calls whose completion has not run
 
   // Runs `fn` on the loop, if the client still lives then.
   template <typename Fn>
@@ -72,26 +80,49 @@ struct Shared : std::enable_shared_from_this<Shared> {
     std::lock_guard<std::mutex> lock(mutex);
     return watches.erase(context) == 1;
   }
-  // After zookeeper_close: no C thread runs any more.
-  void free_watches() {
+  template <typename CallType>
+  CallType* track(CallType* call) {
+    std::lock_guard<std::mutex> lock(mutex);
+    calls.insert(call);
+    return call;
+  }
+  void untrack(CallBase* call) {
+    std::lock_guard<std::mutex> lock(mutex);
+    calls.erase(call);
+  }
+  // After zookeeper_close: no C thread runs any more, and no completion
+  // that has not run will.
+  void free_pending() {
     std::lock_guard<std::mutex> lock(mutex);
     for (WatchContext* context : watches) delete context;
     watches.clear();
+    for (CallBase* call : calls) delete call;
+    calls.clear();
   }
 };
 
 // One asynchronous call's C completion data.
 template <typename Result>
-struct Call {
+struct Call : CallBase {
+  Call() = default;
+  Call(std::shared_ptr<Shared> shared, std::function<void(Result)> done, std::string what)
+      : shared(std::move(shared)), done(std::move(done)), what(std::move(what)) {}
   std::shared_ptr<Shared> shared;
   std::function<void(Result)> done;
   std::string what;               // "get /a", for errors
   WatchContext* watch = nullptr;  // the watch this call may set
 };
 
+// The call a completion got as its data, no longer pending.
+template <typename CallType>
+std::unique_ptr<CallType> take(const void* data) {
+  std::unique_ptr<CallType> call(static_cast<CallType*>(const_cast<void*>(data)));
+  call->shared->untrack(call.get());
+  return call;
+}
 template <typename Result>
 std::unique_ptr<Call<Result>> take_call(const void* data) {
-  return std::unique_ptr<Call<Result>>(static_cast<Call<Result>*>(const_cast<void*>(data)));
+  return take<Call<Result>>(data);
 }
 
 template <typename Result>
@@ -104,7 +135,7 @@ void finish(std::unique_ptr<Call<Result>> call, Result result) {
 // A call the C client refused at once (its completion will never run).
 template <typename Result>
 void refuse(Call<Result>* raw, int rc) {
-  std::unique_ptr<Call<Result>> call(raw);
+  auto call = take_call<Result>(raw);
   call->shared->drop_watch(call->watch);
   Status status = zk_status(rc, call->what);
   finish<Result>(std::move(call), Result(status));
