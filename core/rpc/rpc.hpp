@@ -86,6 +86,19 @@ class RpcConnection : public std::enable_shared_from_this<RpcConnection> {
 
   // Used by RpcResponder.
   virtual void send_response(uint32_t msgid, const Status& error, const Payload& result) = 0;
+
+  // Who the peer proved to be (core/auth): empty until it authenticated.
+  // Set once, by the daemon's authentication step, on the loop thread.
+  const std::string& principal() const { return principal_; }
+  bool authenticated() const { return authenticated_; }
+  void set_authenticated(std::string principal) {
+    principal_ = std::move(principal);
+    authenticated_ = true;
+  }
+
+ private:
+  std::string principal_;
+  bool authenticated_ = false;
 };
 
 class RpcServer {
