@@ -22,6 +22,8 @@ constexpr KindName kKindNames[] = {
     {ErrorKind::kProtocol, "protocol_error"},
     {ErrorKind::kInternal, "internal"},
     {ErrorKind::kNotLeader, "not_leader"},
+    {ErrorKind::kUnauthenticated, "unauthenticated"},
+    {ErrorKind::kPermissionDenied, "permission_denied"},
 };
 }  // namespace
 

@@ -23,7 +23,9 @@ enum class ErrorKind {
   kIoError,
   kProtocol,  // a peer broke the wire protocol
   kInternal,
-  kNotLeader,  // a standby master: ask the leader instead (Status::leader() names it)
+  kNotLeader,         // a standby master: ask the leader instead (Status::leader() names it)
+  kUnauthenticated,   // the peer has not proved who it is (or failed to)
+  kPermissionDenied,  // the peer is known, but the ACLs or ownership forbid this
 };
 
 // Stable lower-case name of an error kind ("invalid_argument"), used on the wire.
@@ -47,6 +49,12 @@ class [[nodiscard]] Status {
   static Status io_error(std::string m) { return {ErrorKind::kIoError, std::move(m)}; }
   static Status protocol(std::string m) { return {ErrorKind::kProtocol, std::move(m)}; }
   static Status internal(std::string m) { return {ErrorKind::kInternal, std::move(m)}; }
+  static Status unauthenticated(std::string m) {
+    return {ErrorKind::kUnauthenticated, std::move(m)};
+  }
+  static Status permission_denied(std::string m) {
+    return {ErrorKind::kPermissionDenied, std::move(m)};
+  }
   // A standby master's answer: `leader` is the leader's host:port, empty while
   // none is elected.
   static Status not_leader(std::string leader);
