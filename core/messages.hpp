@@ -29,8 +29,12 @@ struct AgentInfo {
   std::string address;  // host:port the agent serves RPC and HTTP on
   Resources resources;  // total
   Attributes attributes;
+  // Who the agent proved to be when it registered (empty: it did not); set
+  // by the master from the connection, never taken from the agent's call.
+  // Only this principal may register again under the id.
+  std::string principal;
   bool operator==(const AgentInfo& other) const = default;
-  MSGPACK_DEFINE_MAP(id, hostname, address, resources, attributes);
+  MSGPACK_DEFINE_MAP(id, hostname, address, resources, attributes, principal);
 };
 
 struct FrameworkInfo {
@@ -47,9 +51,13 @@ struct FrameworkInfo {
   // disconnects, waiting for it to subscribe again with this id (0: tear down
   // at once).
   double failover_timeout = 0;  // seconds
+  // Who subscribed the framework (empty: nobody authenticated); set by the
+  // master from the connection, never taken from the scheduler's call. Only
+  // this principal may subscribe again under the id (failover).
+  std::string principal;
   bool operator==(const FrameworkInfo& other) const = default;
   MSGPACK_DEFINE_MAP(id, name, roles, user, hostname, partition_aware, checkpoint,
-                     failover_timeout);
+                     failover_timeout, principal);
 };
 
 // An artifact the agent fetches into the sandbox before the task starts
