@@ -113,3 +113,30 @@ make_user() {
   [ "$status" -eq 1 ]
   [[ "$stderr" == *"--executor-environment is not JSON"* ]]
 }
+
+@test "a checkpointed task of a user survives kill -9 of its agent: its executor proves itself again" {
+  make_user
+  start_agent agent --resources 'cpus:1;mem:256'
+  wait_for_agents 1
+  "$CLUSTERCTL_BIN" execute --name kept --checkpoint --user "$TASK_USER" \
+    --command 'while [ ! -e go ]; do sleep 0.1; done; id -u' 2>"$TEST_DIR/execute.err" &
+  local execute_pid=$!
+  STARTED_PIDS+=("$execute_pid")
+  wait_for "task kept RUNNING" 10 task_in_state kept RUNNING
+  # The checkpoint holds the executor's secret: only root reads it.
+  local checkpoint
+  checkpoint=$(echo "$TEST_DIR"/agent/meta/runs/*/executor)
+  [ "$(stat -c %a "$checkpoint")" = 600 ]
+  kill -9 "$AGENT_PID"
+  wait "$AGENT_PID" 2>/dev/null || true
+  start_agent agent --resources 'cpus:1;mem:256'
+  wait_for "the executor back" 15 grep -q "reconnected after the agent restarted" "$TEST_DIR/agent.log"
+  touch "$(sandbox_of "$(task_id kept)")/go"
+  local code=0
+  wait "$execute_pid" || code=$?
+  [ "$code" -eq 0 ]
+  run --separate-stderr "$CLUSTERCTL_BIN" logs "$(task_id kept)"
+  [ "$output" = "$(id -u "$TASK_USER")" ]
+  ! grep -q "refused executor.register" "$TEST_DIR/agent.log"
+  ! grep -q "predates executor secrets" "$TEST_DIR/agent.log"  # checked against the kept secret
+}
