@@ -137,6 +137,6 @@ make_user() {
   [ "$code" -eq 0 ]
   run --separate-stderr "$CLUSTERCTL_BIN" logs "$(task_id kept)"
   [ "$output" = "$(id -u "$TASK_USER")" ]
-  ! grep -q "refused executor.register" "$TEST_DIR/agent.log"
-  ! grep -q "predates executor secrets" "$TEST_DIR/agent.log"  # checked against the kept secret
+  run ! grep -q "refused executor.register" "$TEST_DIR/agent.log"
+  run ! grep -q "predates executor secrets" "$TEST_DIR/agent.log"  # checked against the kept secret
 }
