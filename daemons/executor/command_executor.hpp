@@ -29,6 +29,7 @@ struct CommandExecutorOptions {
   bool checkpoint = false;
   std::string agent_address_file;  // where a restarted agent says its address
   Duration recovery_timeout{15 * 60 * 1000};
+  std::string secret;  // presented in executor.register (from CLUSTERCTL_EXECUTOR_SECRET)
 };
 
 // Returns the process exit code: 0 once the terminal update was acknowledged,
