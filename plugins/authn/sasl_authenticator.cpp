@@ -134,8 +134,10 @@ int server_start(void*, const char* mech, const char*, const char* data, size_t 
     session->callbacks = {
         {SASL_CB_GETOPT, as_callback(server_option), const_cast<char*>(CLUSTERCTL_SASL_MECHANISM)},
         {SASL_CB_LIST_END, nullptr, nullptr}};
+    // SASL_SUCCESS_DATA: our exchange carries data with the final answer
+    // (SCRAM's server signature comes with done, not in another round).
     int code = sasl_server_new(kService, nullptr, nullptr, nullptr, nullptr,
-                               session->callbacks.data(), 0, &session->connection);
+                               session->callbacks.data(), SASL_SUCCESS_DATA, &session->connection);
     if (code != SASL_OK)
       return answer(nullptr, code, nullptr, 0, write, context, error, error_size);
     const char* out = nullptr;
@@ -207,7 +209,7 @@ int client_start(void*, const char* mech, const char* principal, const char* sec
                           {SASL_CB_PASS, as_callback(client_secret), self},
                           {SASL_CB_LIST_END, nullptr, nullptr}};
     int code = sasl_client_new(kService, "clusterctl", nullptr, nullptr, session->callbacks.data(),
-                               0, &session->connection);
+                               SASL_SUCCESS_DATA, &session->connection);
     if (code != SASL_OK)
       return answer(nullptr, code, nullptr, 0, write, context, error, error_size);
     const char* out = nullptr;
