@@ -200,18 +200,25 @@ void AuthenticationGate::step(boost::asio::io_context& io, const RpcConnectionPt
   answer(io, connection, state, std::move(result), responder);
 }
 
+void AuthenticationGate::fail(boost::asio::io_context& io, const RpcConnectionPtr& connection,
+                              Connection& state, const std::string& why, RpcResponder& responder) {
+  LOG(kWarning) << "authentication of principal '" << state.principal << "' from "
+                << connection->peer_address() << " failed (" << state.mechanism << "): " << why;
+  state.session.reset();
+  fail_later(
+      io, state,
+      Status::unauthenticated("authentication of principal '" + state.principal + "' failed (" +
+                              state.mechanism + "): wrong principal or secret"),
+      responder);
+}
+
 void AuthenticationGate::answer(boost::asio::io_context& io, const RpcConnectionPtr& connection,
                                 Connection& state, AuthStep result, RpcResponder& responder) {
+  if (result.result == AuthStep::Result::kDone && state.session->principal().empty()) {
+    result = {AuthStep::Result::kFailed, "", "the authenticator named no principal"};
+  }
   if (result.result == AuthStep::Result::kFailed) {
-    LOG(kWarning) << "authentication of principal '" << state.principal << "' from "
-                  << connection->peer_address() << " failed (" << state.mechanism
-                  << "): " << result.error;
-    state.session.reset();
-    fail_later(
-        io, state,
-        Status::unauthenticated("authentication of principal '" + state.principal + "' failed (" +
-                                state.mechanism + "): wrong principal or secret"),
-        responder);
+    fail(io, connection, state, result.error, responder);
     return;
   }
   AuthReply reply;
@@ -228,6 +235,8 @@ void AuthenticationGate::answer(boost::asio::io_context& io, const RpcConnection
   responder.reply(pack_payload(reply));
 }
 
+namespace {
+
 // Answers the oldest delayed failure, and arms the timer for the next one.
 // The timer dies with the state, so the callback never outlives `state`.
 void release_one(AuthenticationGate::Connection* state, Duration delay) {
@@ -238,6 +247,8 @@ void release_one(AuthenticationGate::Connection* state, Duration delay) {
   if (!state->delayed.empty())
     state->delay.start(delay, [state, delay] { release_one(state, delay); });
 }
+
+}  // namespace
 
 void AuthenticationGate::fail_later(boost::asio::io_context& io, Connection& state, Status error,
                                     RpcResponder& responder) {

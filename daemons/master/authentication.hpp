@@ -68,6 +68,8 @@ class AuthenticationGate {
             const RpcMessage& message, RpcResponder& responder);
   void answer(boost::asio::io_context& io, const RpcConnectionPtr& connection, Connection& state,
               AuthStep result, RpcResponder& responder);
+  void fail(boost::asio::io_context& io, const RpcConnectionPtr& connection, Connection& state,
+            const std::string& why, RpcResponder& responder);
   void fail_later(boost::asio::io_context& io, Connection& state, Status error,
                   RpcResponder& responder);
 
