@@ -97,11 +97,11 @@ print(urllib.request.urlopen("http://" + sys.argv[1] + "/health", timeout=5).rea
 
 @test "credentials files readable by group or others are refused at start" {
   chmod 644 "$(secret store.json)" "$(secret agent-a.json)" "$(secret fw)"
-  run "$CLUSTERCTL_BIN" master --listen 127.0.0.1:0 --work-dir "$TEST_DIR/master" \
+  run timeout 10 "$CLUSTERCTL_BIN" master --listen 127.0.0.1:0 --work-dir "$TEST_DIR/master" \
     --authenticate-frameworks --credentials "$(secret store.json)"
   [ "$status" -ne 0 ]
   [[ "$output" == *"--credentials $(secret store.json) has mode 0644: it must not be readable by group or others (chmod 600 $(secret store.json))"* ]]
-  run "$CLUSTERCTL_BIN" agent --master 127.0.0.1:1 --listen 127.0.0.1:0 --work-dir "$TEST_DIR/agent" \
+  run timeout 10 "$CLUSTERCTL_BIN" agent --master 127.0.0.1:1 --listen 127.0.0.1:0 --work-dir "$TEST_DIR/agent" \
     --resources 'cpus:1;mem:64' --credential "$(secret agent-a.json)"
   [ "$status" -ne 0 ]
   [[ "$output" == *"--credential $(secret agent-a.json) has mode 0644: it must not be readable by group or others (chmod 600 $(secret agent-a.json))"* ]]
@@ -112,17 +112,17 @@ print(urllib.request.urlopen("http://" + sys.argv[1] + "/health", timeout=5).rea
 }
 
 @test "a wrong or missing authenticator plugin stops the master at start" {
-  run "$CLUSTERCTL_BIN" master --listen 127.0.0.1:0 --work-dir "$TEST_DIR/master" \
+  run timeout 10 "$CLUSTERCTL_BIN" master --listen 127.0.0.1:0 --work-dir "$TEST_DIR/master" \
     --authenticate-frameworks --credentials "$(secret store.json)" --authenticators kerberos
   [ "$status" -ne 0 ]
   [[ "$output" == *"--authenticators: authenticator 'kerberos': plugin '"*"/authn_kerberos.so' not found or not readable"* ]]
   local drf
   drf=$(dirname "$CLUSTERCTL_BIN")/../lib/clusterctl/allocator_drf.so
-  run "$CLUSTERCTL_BIN" master --listen 127.0.0.1:0 --work-dir "$TEST_DIR/master" \
+  run timeout 10 "$CLUSTERCTL_BIN" master --listen 127.0.0.1:0 --work-dir "$TEST_DIR/master" \
     --authenticate-frameworks --credentials "$(secret store.json)" --authenticators "$drf"
   [ "$status" -ne 0 ]
   [[ "$output" == *"is an allocator plugin, but an authenticator plugin is needed"* ]]
-  run "$CLUSTERCTL_BIN" master --listen 127.0.0.1:0 --work-dir "$TEST_DIR/master" \
+  run timeout 10 "$CLUSTERCTL_BIN" master --listen 127.0.0.1:0 --work-dir "$TEST_DIR/master" \
     --authenticate-frameworks
   [ "$status" -ne 0 ]
   [[ "$output" == *"need --credentials FILE"* ]]
