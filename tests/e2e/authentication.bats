@@ -207,3 +207,26 @@ print(urllib.request.urlopen("http://" + sys.argv[1] + "/health", timeout=5).rea
   [ "$status" -eq 1 ]
   [ "$output" = "unauthenticated: authentication of principal 'ops' failed (X-EXAMPLE-TOKEN): wrong principal or secret" ]
 }
+
+@test "clients pointed at a standby authenticate with the leader they follow" {
+  start_secure_master --authenticate-http --authenticators scram-sha256
+  echo "$MASTER" >"$TEST_DIR/standby.leader"
+  "$PYTHON" "$BATS_TEST_DIRNAME/fake_standby.py" "$TEST_DIR/standby.leader" \
+    "$TEST_DIR/standby.address" "$TEST_DIR/standby.calls" >>"$TEST_DIR/standby.log" 2>&1 &
+  STARTED_PIDS+=("$!")
+  wait_for "the standby's address file" 10 test -s "$TEST_DIR/standby.address"
+  local standby
+  standby=$(cat "$TEST_DIR/standby.address")
+  MASTER=$standby start_agent agent --resources 'cpus:1;mem:256' --credential "$(secret agent-a.json)"
+  export CLUSTERCTL_PRINCIPAL=ops CLUSTERCTL_SECRET_FILE="$(secret ops)"
+  wait_for "the agent at the leader" 20 has_active_agents 1
+  run timeout 30 "$CLUSTERCTL_BIN" execute --master "$standby" --name followed --command true \
+    --principal fw --secret-file "$(secret fw)"
+  [ "$status" -eq 0 ]
+  run "$CLUSTERCTL_BIN" tasks --master "$standby"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *followed*FINISHED* ]]
+  grep -q "authenticated as 'agent-a' (SCRAM-SHA-256)" "$TEST_DIR/master.log"
+  grep -q "authenticated as 'fw' (SCRAM-SHA-256)" "$TEST_DIR/master.log"
+  grep -q "authenticated as 'ops' (SCRAM-SHA-256)" "$TEST_DIR/master.log"
+}
