@@ -5,6 +5,7 @@
 #include <msgpack.hpp>
 
 #include "cmd/flags.hpp"
+#include "core/auth/client_authentication.hpp"
 #include "core/http/http.hpp"
 #include "core/rpc/blocking_client.hpp"
 #include "core/task_state.hpp"
@@ -108,7 +109,11 @@ StatusOr<T> agent_get(const std::string& address, const std::string& target, Dur
 
 StatusOr<RpcValue> ask_master(const std::string& master, const std::string& method,
                               Duration timeout) {
-  auto client = BlockingRpcClient::connect(master, timeout);
+  // The principal comes from $CLUSTERCTL_PRINCIPAL / $CLUSTERCTL_SECRET_FILE.
+  auto credential = client_credential("", "");
+  if (!credential) return credential.status();
+  auto client = BlockingRpcClient::connect(master, timeout, *credential);
+  if (!client && client.status().kind() == ErrorKind::kUnauthenticated) return client.status();
   if (!client) {
     return Status::unavailable("cannot reach master at " + master_label(master) + ": " +
                                connect_error_reason(client.status()) +
