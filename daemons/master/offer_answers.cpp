@@ -24,7 +24,7 @@ StatusOr<ClaimedOffers> claim_offers(const std::map<std::string, OfferRecord>& o
     }
     const Offer& offer = found->second.offer;
     if (offer.framework_id != framework_id) {
-      return Status::failed_precondition("offer " + offer_id + " was not made to framework " +
+      return Status::permission_denied("offer " + offer_id + " was not made to framework " +
                                          framework_id +
                                          "; a framework answers only its own offers");
     }
