@@ -50,6 +50,13 @@ struct MasterOptions {
   // What one peer may cost the master's port (server_name is set by the master).
   RpcServerOptions server;
 
+  // Authorization (daemons/master/master_authorization.hpp).
+  std::string acls;  // --acls FILE; empty: everything is allowed
+  // --authenticate-http: /state needs HTTP Basic against the `credentials`
+  // store (/health stays open).
+  bool authenticate_http = false;
+  std::string credentials;  // --credentials FILE
+
   // High availability (daemons/master/ha_master.hpp); an empty `zk` runs
   // standalone, with the registry in work_dir.
   std::string zk;  // zk://[user:pass@]host:port[,host:port...]/path
