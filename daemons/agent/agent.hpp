@@ -52,6 +52,13 @@ struct AgentOptions {
   // Unacknowledged status updates are sent again after this, doubling up to max.
   Duration status_update_retry_min{1000};
   Duration status_update_retry_max{30000};
+
+  // Authorization (daemons/agent/agent_authorization.cpp).
+  std::string acls;  // --acls FILE: access_sandboxes on /files
+  // --authenticate-http: /files and /state need HTTP Basic against the
+  // --http-credentials store (/health stays open).
+  bool authenticate_http = false;
+  std::string http_credentials;
 };
 
 class Agent {
