@@ -64,11 +64,17 @@ def launch(client, framework_id, command, operations=()):
         "filters": {"refuse_seconds": 60}, "operations": list(operations)})
 
 
-def status_of(client, states):
+def status_of(client, framework_id, states):
+    """The first update in `states`; every update before it is acknowledged."""
     while True:
         update = notification(client, "framework.update")["status"]
         if update["state"] in states:
             return update
+        if update.get("uuid"):
+            error, _ = client.call("framework.acknowledge", {
+                "framework_id": framework_id, "agent_id": update["agent_id"],
+                "task_id": update["task_id"], "uuid": update["uuid"]})
+            assert error is None, error
 
 
 def main():
@@ -77,13 +83,13 @@ def main():
         client, framework_id = subscribe(master, sys.argv[3])
         reply = launch(client, framework_id, "sleep 0.5")
         assert reply[0] is None, reply
-        status = status_of(client, {"STAGING", "STARTING", "RUNNING", "FINISHED", "ERROR",
+        status = status_of(client, framework_id, {"STAGING", "STARTING", "RUNNING", "FINISHED", "ERROR",
                                     "FAILED", "LOST"})
         print("%s: %s" % (status["state"], status["message"]))
     elif mode == "kill":
         client, framework_id = subscribe(master, getpass.getuser())
         assert launch(client, framework_id, "sleep 600")[0] is None
-        status_of(client, {"RUNNING"})
+        status_of(client, framework_id, {"RUNNING"})
         print(answer("kill", client.call("framework.kill",
                                          {"framework_id": framework_id, "task_id": "t1"})),
               flush=True)

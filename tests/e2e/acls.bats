@@ -57,7 +57,8 @@ http_status() {
 @test "run_tasks: a task as a user the ACLs do not allow ends ERROR with the reason; an allowed one runs" {
   acls_file "{\"permissive\": false,
     \"register_frameworks\": [{\"principals\": {\"type\": \"ANY\"}, \"roles\": {\"type\": \"ANY\"}}],
-    \"run_tasks\": [{\"principals\": {\"type\": \"ANY\"}, \"users\": {\"values\": [\"$(id -un)\"]}}]}"
+    \"run_tasks\": [{\"principals\": {\"type\": \"ANY\"}, \"users\": {\"values\": [\"$(id -un)\"]}}],
+    \"view_tasks\": [{\"principals\": {\"type\": \"ANY\"}, \"users\": {\"type\": \"ANY\"}}]}"
   start_master --acls "$TEST_DIR/acls.json"
   start_agent agent --resources 'cpus:1;mem:256'
   wait_for_agents 1
@@ -68,11 +69,11 @@ http_status() {
   [ "$(denials run_tasks)" = 1 ]
   grep -q "denied: an unauthenticated client may not run tasks as user 'not-a-listed-user'" "$TEST_DIR/master.log"
   # The same through execute, which runs tasks as the caller's user ($USER).
-  run env USER=not-a-listed-user "$CLUSTERCTL_BIN" execute --name denied -- true
+  run env USER=not-a-listed-user "$CLUSTERCTL_BIN" execute --name denied --command true
   echo "$output"
   [ "$status" -ne 0 ]
   [[ "$output" == *"ERROR"*"may not run tasks as user 'not-a-listed-user' (ACL run_tasks"* ]]
-  run "$CLUSTERCTL_BIN" execute --name allowed -- true
+  run "$CLUSTERCTL_BIN" execute --name allowed --command true
   echo "$output"
   [ "$status" -eq 0 ]
   [ "$(task_state allowed)" = FINISHED ]
@@ -85,17 +86,18 @@ http_status() {
   start_master --acls "$TEST_DIR/acls.json"
   start_agent agent --resources 'cpus:1;mem:256'
   wait_for_agents 1
-  run --separate-stderr "$CLUSTERCTL_BIN" execute --name in-prod --role prod -- true
+  run --separate-stderr "$CLUSTERCTL_BIN" execute --name in-prod --role prod --command true
   echo "$stderr"
   [ "$status" -eq 1 ]
   [[ "$stderr" == *"an unauthenticated client may not register frameworks in role 'prod' (ACL register_frameworks[1])"* ]]
-  run "$CLUSTERCTL_BIN" execute --name in-dev --role dev -- true
+  run "$CLUSTERCTL_BIN" execute --name in-dev --role dev --command true
   [ "$status" -eq 0 ]
   [ "$(denials register_frameworks)" = 1 ]
 }
 
 @test "set_quotas, set_weights, reserve_resources: operators are refused for roles the ACLs do not allow" {
   acls_file '{"permissive": false,
+    "register_frameworks": [{"principals": {"type": "ANY"}, "roles": {"type": "ANY"}}],
     "set_quotas": [{"principals": {"type": "ANY"}, "roles": {"values": ["dev"]}}],
     "set_weights": [{"principals": {"type": "ANY"}, "roles": {"values": ["dev"]}}],
     "reserve_resources": [{"principals": {"type": "ANY"}, "roles": {"values": ["dev"]}}]}'
@@ -158,22 +160,33 @@ http_status() {
   [ "$(denials teardown_frameworks)" = 1 ]
 }
 
+# alice_sees: frameworks and tasks (running ones) in /state as alice.
+alice_sees() {
+  curl -sf -u alice:alice-secret "http://$MASTER/state" |
+    json_get "len(d['frameworks']), len([t for t in d['tasks'] if t['state'] == 'RUNNING'])"
+}
+
+alice_sees_it() { [ "$(alice_sees)" = "1 1" ]; }
+
 @test "view_tasks and view_frameworks hide what the viewer may not see" {
-  acls_file '{"view_tasks": [{"principals": {"type": "ANY"}, "users": {"type": "NONE"}}],
+  acls_file '{"view_tasks": [{"principals": {"values": ["alice"]}, "users": {"type": "ANY"}},
+                             {"principals": {"type": "ANY"}, "users": {"type": "NONE"}}],
     "view_frameworks": [{"principals": {"values": ["alice"]}, "users": {"type": "ANY"}},
                         {"principals": {"type": "ANY"}, "users": {"type": "NONE"}}]}'
   credentials_file "$TEST_DIR/credentials.json"
   start_master --acls "$TEST_DIR/acls.json" --credentials "$TEST_DIR/credentials.json" --authenticate-http
   start_agent agent --resources 'cpus:1;mem:256'
   wait_for_agents 1
-  run "$CLUSTERCTL_BIN" execute --name hidden -- true
-  [ "$status" -eq 0 ]
+  "$CLUSTERCTL_BIN" execute --name hidden --command "sleep 600" >"$TEST_DIR/execute.log" 2>&1 &
+  STARTED_PIDS+=("$!")
+  wait_for "alice to see the task running" 20 alice_sees_it
+  # An unauthenticated client (the CLI over RPC) and bob see neither.
   [ "$("$CLUSTERCTL_BIN" tasks --json | json_get "len(d['tasks'])")" = 0 ]
   [ "$("$CLUSTERCTL_BIN" frameworks --json | json_get "len(d['frameworks'])")" = 0 ]
-  curl -sf -u alice:alice-secret "http://$MASTER/state" >"$TEST_DIR/alice.json"
-  [ "$(json_get "len(d['frameworks']), len(d['tasks'])" <"$TEST_DIR/alice.json")" = "(1, 0)" ]
   curl -sf -u bob:bob-secret "http://$MASTER/state" >"$TEST_DIR/bob.json"
-  [ "$(json_get "len(d['frameworks']), len(d['tasks'])" <"$TEST_DIR/bob.json")" = "(0, 0)" ]
+  [ "$(json_get "len(d['frameworks']), len(d['tasks'])" <"$TEST_DIR/bob.json")" = "0 0" ]
+  # Hidden is not denied: nothing is counted.
+  [ "$(curl -sf -u alice:alice-secret "http://$MASTER/state" | json_get "d['authorization']['denials']")" = 0 ]
 }
 
 @test "--authenticate-http: the master's /state needs HTTP Basic, /health stays open" {
@@ -221,7 +234,8 @@ http_status() {
   root=$(curl -sf -u bob:bob-secret "http://$agent/state" | json_get "d['sandbox_root']")
   [ -n "$root" ]
   [ "$(http_status "http://$agent/files/browse?path=$root")" = 401 ]
-  [ "$(http_status "http://$agent/files/browse?path=$root" -u alice:alice-secret)" = 200 ]
+  # Past authentication: the agent answers (no sandboxes yet).
+  [ "$(http_status "http://$agent/files/browse?path=$root" -u alice:alice-secret)" = 404 ]
   curl -s -D "$TEST_DIR/headers" -o /dev/null "http://$agent/files/read?path=$root/x" || true
   grep -qi '^WWW-Authenticate: Basic realm="clusterctl"' "$TEST_DIR/headers"
 }
@@ -236,7 +250,7 @@ http_status() {
   start_agent agent --resources 'cpus:1;mem:256' --authenticate-http \
     --http-credentials "$TEST_DIR/credentials.json" --acls "$TEST_DIR/acls.json"
   wait_for_agents 1
-  run "$CLUSTERCTL_BIN" execute --name talker -- echo secret-output
+  run "$CLUSTERCTL_BIN" execute --name talker --command "echo secret-output"
   [ "$status" -eq 0 ]
   local agent sandbox
   agent=$(cat "$TEST_DIR/agent/agent.address")

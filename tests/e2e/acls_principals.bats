@@ -47,12 +47,12 @@ agent_id() { "$CLUSTERCTL_BIN" agents --json | json_get "d['agents'][0]['id']"; 
   start_secure_master
   start_agent agent --resources 'cpus:1;mem:256'
   wait_for_agents 1
-  run --separate-stderr as bob execute --name b --role prod -- true
+  run --separate-stderr as bob execute --name b --role prod --command true
   [ "$status" -eq 1 ]
   [[ "$stderr" == *"principal 'bob' may not register frameworks in role 'prod' (ACL register_frameworks: no rule matches and \"permissive\" is false)"* ]]
-  run as bob execute --name b --role dev -- true
+  run as bob execute --name b --role dev --command true
   [ "$status" -eq 0 ]
-  run as alice execute --name a --role prod -- true
+  run as alice execute --name a --role prod --command true
   [ "$status" -eq 0 ]
 }
 
@@ -63,11 +63,11 @@ agent_id() { "$CLUSTERCTL_BIN" agents --json | json_get "d['agents'][0]['id']"; 
   start_secure_master
   start_agent agent --resources 'cpus:1;mem:256'
   wait_for_agents 1
-  run as bob execute --name b -- true
+  run as bob execute --name b --command true
   echo "$output"
   [ "$status" -ne 0 ]
   [[ "$output" == *"ERROR"*"principal 'bob' may not run tasks as user '$(id -un)' (ACL run_tasks[1])"* ]]
-  run as alice execute --name a -- true
+  run as alice execute --name a --command true
   [ "$status" -eq 0 ]
   [ "$(task_state a)" = FINISHED ]
 }
@@ -83,7 +83,7 @@ agent_id() { "$CLUSTERCTL_BIN" agents --json | json_get "d['agents'][0]['id']"; 
   start_secure_master
   start_agent agent --resources 'cpus:2;mem:512'
   wait_for_agents 1
-  as alice execute --name long --failover-timeout 1h -- sleep 600 >"$TEST_DIR/execute.out" 2>&1 &
+  as alice execute --name long --failover-timeout 1h --command "sleep 600" >"$TEST_DIR/execute.out" 2>&1 &
   STARTED_PIDS+=("$!")
   wait_for "the task to run" 20 task_in_state long RUNNING
   local framework
