@@ -2,9 +2,12 @@
 
 #include <curl/curl.h>
 
+#include <cstdlib>
+
 #include <msgpack.hpp>
 
 #include "cmd/flags.hpp"
+#include "core/auth/credentials.hpp"
 #include "core/http/http.hpp"
 #include "core/rpc/blocking_client.hpp"
 #include "core/task_state.hpp"
@@ -61,11 +64,36 @@ std::string escape(const std::string& text) {
   return out;
 }
 
+// HTTP Basic for agents started with --authenticate-http: the principal in
+// CLUSTERCTL_PRINCIPAL and its secret in the file CLUSTERCTL_SECRET_FILE.
+struct BasicCredentials {
+  std::string principal;
+  std::string secret;
+};
+StatusOr<BasicCredentials> basic_credentials() {
+  const char* principal = std::getenv("CLUSTERCTL_PRINCIPAL");
+  if (principal == nullptr || *principal == '\0') return BasicCredentials{};
+  const char* file = std::getenv("CLUSTERCTL_SECRET_FILE");
+  if (file == nullptr || *file == '\0') {
+    return Status::invalid("CLUSTERCTL_PRINCIPAL is set but CLUSTERCTL_SECRET_FILE is not");
+  }
+  auto secret = load_secret_file(file, "CLUSTERCTL_SECRET_FILE");
+  if (!secret) return secret.status();
+  return BasicCredentials{principal, *secret};
+}
+
 // GET http://ADDRESS/TARGET asking for msgpack; the answer converted to T.
 template <typename T>
 StatusOr<T> agent_get(const std::string& address, const std::string& target, Duration timeout) {
+  auto credentials = basic_credentials();
+  if (!credentials) return credentials.status();
   CURL* curl = curl_easy_init();
   if (curl == nullptr) return Status::internal("cannot start libcurl");
+  if (!credentials->principal.empty()) {
+    curl_easy_setopt(curl, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
+    curl_easy_setopt(curl, CURLOPT_USERNAME, credentials->principal.c_str());
+    curl_easy_setopt(curl, CURLOPT_PASSWORD, credentials->secret.c_str());
+  }
   std::string url = "http://" + address + target;
   std::string body;
   std::string accept = std::string("Accept: ") + kMsgpackContentType;
@@ -86,12 +114,21 @@ StatusOr<T> agent_get(const std::string& address, const std::string& target, Dur
     return Status::unavailable("cannot reach the task's agent at " + address + ": " +
                                curl_easy_strerror(code));
   }
+  if (status == 401) {
+    return Status::unauthenticated(
+        "the agent at " + address + " needs HTTP Basic authentication" +
+        (credentials->principal.empty()
+             ? ": set CLUSTERCTL_PRINCIPAL and CLUSTERCTL_SECRET_FILE"
+             : " and refused principal '" + credentials->principal + "' with this secret"));
+  }
   try {
     msgpack::object_handle handle = msgpack::unpack(body.data(), body.size());
     if (status != 200) {
       ErrorAnswer answer;
       handle.get().convert(answer);
-      return Status(status == 404 ? ErrorKind::kNotFound : ErrorKind::kInvalidArgument,
+      return Status(status == 404   ? ErrorKind::kNotFound
+                    : status == 403 ? ErrorKind::kPermissionDenied
+                                    : ErrorKind::kInvalidArgument,
                     answer.error);
     }
     T value;

@@ -3,10 +3,12 @@
 #include <pwd.h>
 #include <sys/stat.h>
 
+#include <map>
 #include <memory>
 #include <vector>
 
 #include "core/http/basic_auth.hpp"
+#include "core/rpc/message.hpp"
 
 namespace clusterctl {
 
@@ -26,6 +28,15 @@ std::vector<std::string> components(const std::string& relative) {
     start = slash + 1;
   }
   return parts;
+}
+
+// {"error": message}, in JSON or msgpack as the client asked (like every
+// /files answer).
+HttpResponse refusal(const HttpRequest& request, int status, const std::string& message) {
+  HttpResponse response =
+      http_payload(request, pack_payload(std::map<std::string, std::string>{{"error", message}}));
+  response.status = status;
+  return response;
 }
 
 std::string user_name(uid_t uid) {
@@ -81,11 +92,11 @@ FileServerOptions sandbox_file_options(const std::string& acls_path) {
     std::string who = principal != request.headers.end() ? principal->second : "";
     auto user = sandbox_user(root, path->second);
     if (!user) {
-      return http_error(user.status().kind() == ErrorKind::kNotFound ? 404 : 403,
-                        user.status().message());
+      return refusal(request, user.status().kind() == ErrorKind::kNotFound ? 404 : 403,
+                     user.status().message());
     }
     Status allowed = acls->authorize(AclAction::kAccessSandboxes, who, *user);
-    if (!allowed) return http_error(403, allowed.message());
+    if (!allowed) return refusal(request, 403, allowed.message());
     return serve_files(root, request);
   };
   return options;

@@ -264,4 +264,22 @@ alice_sees_it() { [ "$(alice_sees)" = "1 1" ]; }
   # bob may list what is above the sandboxes (user "*"), not read in them.
   [ "$(http_status "http://$agent/files/browse?path=$(dirname "$sandbox")" -u bob:bob-secret)" = 200 ]
   [ "$(http_status "http://$agent/files/browse?path=$sandbox/../$(basename "$sandbox")" -u alice:alice-secret)" = 403 ]
+  # The CLI reads sandboxes as CLUSTERCTL_PRINCIPAL with CLUSTERCTL_SECRET_FILE.
+  local task
+  task=$(task_id talker)
+  for who in alice bob; do
+    printf '%s-secret\n' "$who" >"$TEST_DIR/$who.secret"
+    chmod 600 "$TEST_DIR/$who.secret"
+  done
+  run --separate-stderr "$CLUSTERCTL_BIN" logs "$task"
+  [ "$status" -eq 1 ]
+  [[ "$stderr" == *"needs HTTP Basic authentication: set CLUSTERCTL_PRINCIPAL and CLUSTERCTL_SECRET_FILE"* ]]
+  run --separate-stderr env CLUSTERCTL_PRINCIPAL=bob CLUSTERCTL_SECRET_FILE="$TEST_DIR/bob.secret" \
+    "$CLUSTERCTL_BIN" logs "$task"
+  [ "$status" -eq 1 ]
+  [[ "$stderr" == *"principal 'bob' may not access sandboxes of tasks running as user '$(id -un)' (ACL access_sandboxes[2])"* ]]
+  run --separate-stderr env CLUSTERCTL_PRINCIPAL=alice CLUSTERCTL_SECRET_FILE="$TEST_DIR/alice.secret" \
+    "$CLUSTERCTL_BIN" logs "$task"
+  [ "$status" -eq 0 ]
+  [ "$output" = secret-output ]
 }
