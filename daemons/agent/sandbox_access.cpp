@@ -3,8 +3,11 @@
 #include <pwd.h>
 #include <sys/stat.h>
 
+#include <climits>
+#include <cstdlib>
 #include <map>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "core/http/basic_auth.hpp"
@@ -37,6 +40,17 @@ HttpResponse refusal(const HttpRequest& request, int status, const std::string& 
       http_payload(request, pack_payload(std::map<std::string, std::string>{{"error", message}}));
   response.status = status;
   return response;
+}
+
+// The user of the sandbox `path` leads into once its links are followed;
+// nullopt when it does not exist.
+std::optional<std::string> resolved_user(const std::string& root, const std::string& path) {
+  char real_root[PATH_MAX];
+  char real_path[PATH_MAX];
+  if (::realpath(root.c_str(), real_root) == nullptr) return std::nullopt;
+  if (::realpath(path.c_str(), real_path) == nullptr) return std::nullopt;
+  auto user = sandbox_user(real_root, real_path);
+  return user ? std::optional<std::string>(*user) : std::nullopt;
 }
 
 std::string user_name(uid_t uid) {
@@ -97,6 +111,11 @@ FileServerOptions sandbox_file_options(const std::string& acls_path) {
     }
     Status allowed = acls->authorize(AclAction::kAccessSandboxes, who, *user);
     if (!allowed) return refusal(request, 403, allowed.message());
+    // A link in one sandbox may lead into another: that one is checked too.
+    if (auto real = resolved_user(root, path->second); real && *real != *user) {
+      allowed = acls->authorize(AclAction::kAccessSandboxes, who, *real);
+      if (!allowed) return refusal(request, 403, allowed.message());
+    }
     return serve_files(root, request);
   };
   return options;

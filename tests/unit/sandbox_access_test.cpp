@@ -77,5 +77,27 @@ TEST_F(SandboxAccess, FilesAreServedOnlyToWhomTheAclsAllow) {
   EXPECT_EQ(sandbox_file_options("").serve(root_, read(run_ + "/stdout", "bob")).status, 200);
 }
 
+TEST_F(SandboxAccess, ALinkIntoAnotherSandboxIsCheckedAsThatSandbox) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to give a sandbox to another user";
+  std::string other = root_ + "/a1/frameworks/f2/executors/e2/runs/c2";
+  fs::create_directories(other);
+  std::ofstream(other + "/secret") << "theirs\n";
+  ASSERT_EQ(::chown(other.c_str(), 65534, 65534), 0);
+  fs::create_directory_symlink(other, run_ + "/peek");
+  std::ofstream(base_ + "/own.json") << R"({"access_sandboxes": [
+      {"principals": {"values": ["bob"]}, "users": {"values": [")" +
+                                            me() + R"("]}},
+      {"principals": {"type": "ANY"}, "users": {"type": "NONE"}}]})";
+  FileServerOptions options = sandbox_file_options(base_ + "/own.json");
+  EXPECT_EQ(options.serve(root_, read(run_ + "/stdout", "bob")).status, 200);
+  HttpResponse through_link = options.serve(root_, read(run_ + "/peek/secret", "bob"));
+  EXPECT_EQ(through_link.status, 403) << through_link.body;
+  EXPECT_EQ(through_link.body.find("theirs"), std::string::npos);
+  EXPECT_NE(through_link.body.find("principal 'bob' may not access sandboxes of tasks running as "
+                                   "user 'nobody' (ACL access_sandboxes[1])"),
+            std::string::npos)
+      << through_link.body;
+}
+
 }  // namespace
 }  // namespace clusterctl
