@@ -18,6 +18,10 @@ void setup_agent(CLI::App& app) {
   auto options = std::make_shared<AgentOptions>();
   clusterctl::AgentOptions& daemon = options->daemon;
   add_master_flag(app, daemon.master);
+  app.add_option("--credential", daemon.credential_file,
+                 "JSON {\"principal\":\"p\",\"secret\":\"s\"}, readable by its owner only: "
+                 "authenticate to the master as p")
+      ->type_name("FILE");
   app.add_option("--listen", daemon.listen,
                  "host:port for RPC and HTTP; port 0 picks one (see WORK_DIR/agent.address)")
       ->type_name("ADDR")

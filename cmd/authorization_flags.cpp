@@ -39,16 +39,8 @@ void add_master_authorization_flags(CLI::App& app, clusterctl::MasterOptions& da
   add_acls_flag(app, daemon.acls,
                 "Authorization: who may register frameworks, run tasks as which user, kill, tear "
                 "down, set quotas and weights, reserve, view (JSON, see docs/ARCHITECTURE.md)");
-  // --credentials is the authentication's flag (the frameworks' and agents'
-  // secrets); HTTP Basic checks against the same store.
-  CLI::Option* credentials =
-      add_store_flag(app, "--credentials", daemon.credentials,
-                     "Principals and secrets, {\"credentials\":[{\"principal\":...,"
-                     "\"secret\":...}]} (mode 600)");
-  app.add_flag("--authenticate-http", daemon.authenticate_http,
-               "/state needs HTTP Basic authentication against --credentials (/health stays "
-               "open)")
-      ->needs(credentials);
+  // --credentials and --authenticate-http are the authentication's flags
+  // (cmd/master.cpp); with them /state needs HTTP Basic against that store.
 }
 
 void add_agent_authorization_flags(CLI::App& app, clusterctl::AgentOptions& daemon) {

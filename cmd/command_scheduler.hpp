@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 
+#include "core/auth/credentials.hpp"
 #include "core/duration.hpp"
 #include "core/messages.hpp"
 #include "core/resources.hpp"
@@ -43,6 +44,8 @@ struct CommandSchedulerOptions {
   bool checkpoint = false;       // agents persist the task: it survives their restarts
   Duration failover_timeout{0};  // the master keeps the task this long if execute goes away
   std::optional<HealthCheckInfo> health_check;
+  // Authenticates every connection to a master as this (--principal).
+  std::optional<Credential> credential;
 };
 
 // Runs until the task reaches a terminal state (or execute gives up) and

@@ -60,6 +60,7 @@ class CommandScheduler {
   // Connects to the next master the locator names (none yet: waits for
   // ZooKeeper to name one).
   void connect_next();
+  void authenticate(const RpcConnectionPtr& connection, uint64_t attempt);
   void on_connect_failed();
   // Closes the connection without treating it as lost.
   void drop_connection(const std::string& why);

@@ -4,6 +4,7 @@
 // getting a lost master back under the same framework id.
 #include "cmd/command_scheduler_impl.hpp"
 #include "cmd/flags.hpp"
+#include "core/auth/client_authentication.hpp"
 #include "core/log.hpp"
 
 namespace clusterctl::cmd {
@@ -30,10 +31,28 @@ void CommandScheduler::connect_next() {
                   on_connect_failed();
                   return;
                 }
-                connection_ = *connection;
-                address_ = target_;
-                subscribe();
+                authenticate(*connection, attempt);
               });
+}
+
+// Authenticates a new connection (when execute has a --principal), then subscribes.
+void CommandScheduler::authenticate(const RpcConnectionPtr& connection, uint64_t attempt) {
+  authenticate_connection(connection, options_.credential, options_.connect_timeout,
+                          [this, attempt, connection](Status authenticated) {
+                            if (done_ || attempt != attempt_) {
+                              connection->close("connection attempt abandoned");
+                              return;
+                            }
+                            if (!authenticated) {
+                              connection->close("authentication failed");
+                              finish(1, "the master at " + target_ +
+                                            " refused the connection: " + authenticated.message());
+                              return;
+                            }
+                            connection_ = connection;
+                            address_ = target_;
+                            subscribe();
+                          });
 }
 
 void CommandScheduler::on_connect_failed() {

@@ -50,7 +50,9 @@ struct ExecutorOptions {
 // tasks, agents, offers, frameworks, roles and masters: read-only listings; the base
 // of the other client subcommands' options.
 struct ListOptions {
-  std::string master;  // default: $CLUSTERCTL_MASTER, then 127.0.0.1:5050
+  std::string master;       // default: $CLUSTERCTL_MASTER, then 127.0.0.1:5050
+  std::string principal;    // --principal; default $CLUSTERCTL_PRINCIPAL
+  std::string secret_file;  // --secret-file; default $CLUSTERCTL_SECRET_FILE
   bool json = false;
   Duration timeout{10000};
 };
@@ -91,6 +93,8 @@ struct TeardownOptions : ListOptions {
 
 struct ExecuteOptions {
   std::string master;
+  std::string principal;    // --principal; default $CLUSTERCTL_PRINCIPAL
+  std::string secret_file;  // --secret-file; default $CLUSTERCTL_SECRET_FILE
   std::string name;
   std::string command;
   std::string resources = "cpus:0.1;mem:32";

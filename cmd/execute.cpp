@@ -7,6 +7,7 @@
 #include "cmd/command_scheduler.hpp"
 #include "cmd/commands.hpp"
 #include "cmd/flags.hpp"
+#include "core/auth/client_authentication.hpp"
 #include "core/rlimits.hpp"
 #include "daemons/executor/health_check.hpp"
 #include "fetcher/uri_spec.hpp"
@@ -134,6 +135,7 @@ StatusOr<std::optional<HealthCheckInfo>> health_check_of(const ExecuteOptions& o
 void setup_execute(CLI::App& app) {
   auto options = std::make_shared<ExecuteOptions>();
   add_master_flag(app, options->master);
+  add_credential_flags(app, options->principal, options->secret_file);
   app.add_option("--name", options->name, "Name of the task; its id is NAME-<random suffix>")
       ->type_name("NAME")
       ->required()
@@ -209,6 +211,12 @@ int run_execute(const ExecuteOptions& options) {
   CommandSchedulerOptions scheduler;
   scheduler.master = options.master;
   scheduler.name = options.name;
+  auto credential = client_credential(options.principal, options.secret_file);
+  if (!credential) {
+    print_error("execute", credential.status().message());
+    return 1;
+  }
+  scheduler.credential = *credential;
   StatusOr<Resources> resources = Resources::parse(options.resources);
   if (!resources) {
     print_error("execute", resources.status().message());

@@ -83,6 +83,16 @@ CLI::Option* add_master_flag(CLI::App& app, std::string& target) {
   return option;
 }
 
+void add_credential_flags(CLI::App& app, std::string& principal, std::string& secret_file) {
+  app.add_option("--principal", principal,
+                 "Authenticate to the master as this principal (default: $CLUSTERCTL_PRINCIPAL)")
+      ->type_name("P");
+  app.add_option("--secret-file", secret_file,
+                 "The principal's secret, in a file only its owner may read (default: "
+                 "$CLUSTERCTL_SECRET_FILE)")
+      ->type_name("FILE");
+}
+
 std::string master_label(const std::string& master) {
   if (!is_zk_address(master)) return master;
   auto address = parse_zk_address(master);

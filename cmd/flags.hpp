@@ -25,6 +25,11 @@ std::string default_master();
 // absent. A malformed address (also from the environment) is a usage error
 // naming what is wrong.
 CLI::Option* add_master_flag(CLI::App& app, std::string& target);
+// --principal P and --secret-file F: who a client authenticates as towards
+// the master (defaults: $CLUSTERCTL_PRINCIPAL, $CLUSTERCTL_SECRET_FILE, read
+// by client_credential() in core/auth/client_authentication.hpp).
+void add_credential_flags(CLI::App& app, std::string& principal, std::string& secret_file);
+
 // A master address fit for messages: a zk:// address without its password.
 std::string master_label(const std::string& master);
 

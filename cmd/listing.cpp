@@ -2,6 +2,7 @@
 
 #include <iostream>
 
+#include "core/auth/client_authentication.hpp"
 #include "core/json.hpp"
 #include "core/rpc/blocking_client.hpp"
 
@@ -9,6 +10,7 @@ namespace clusterctl::cmd {
 
 void add_list_flags(CLI::App& app, ListOptions& options, const std::string& what) {
   add_master_flag(app, options.master);
+  add_credential_flags(app, options.principal, options.secret_file);
   app.add_flag("--json", options.json,
                "Print JSON ({\"" + what + "\": [...]}, stable field names), not a table");
   add_duration_flag(app, "--timeout", options.timeout,
@@ -17,6 +19,7 @@ void add_list_flags(CLI::App& app, ListOptions& options, const std::string& what
 
 void add_client_flags(CLI::App& app, ListOptions& options) {
   add_master_flag(app, options.master);
+  add_credential_flags(app, options.principal, options.secret_file);
   add_duration_flag(app, "--timeout", options.timeout,
                     "Give up when the master has not answered by then");
 }
@@ -24,8 +27,17 @@ void add_client_flags(CLI::App& app, ListOptions& options) {
 namespace {
 
 StatusOr<BlockingRpcClient> connect_master(const std::string& command, const ListOptions& options) {
-  StatusOr<BlockingRpcClient> client = BlockingRpcClient::connect(options.master, options.timeout);
-  if (!client) {
+  auto credential = client_credential(options.principal, options.secret_file);
+  if (!credential) {
+    print_error(command, credential.status().message());
+    return credential.status();
+  }
+  StatusOr<BlockingRpcClient> client =
+      BlockingRpcClient::connect(options.master, options.timeout, *credential);
+  if (!client && client.status().kind() == ErrorKind::kUnauthenticated) {
+    print_error(command, "the master at " + master_label(options.master) +
+                             " refused the connection: " + client.status().message());
+  } else if (!client) {
     print_error(command, "cannot reach master at " + master_label(options.master) + ": " +
                              connect_error_reason(client.status()) +
                              " (is it running? set --master or CLUSTERCTL_MASTER)");

@@ -16,6 +16,43 @@
 
 namespace clusterctl::cmd {
 
+namespace {
+
+// --authenticate-*, --authenticators, --credentials (daemons/master/authentication.hpp).
+void add_authentication_flags(CLI::App& app, AuthenticationOptions& options) {
+  app.add_flag("--authenticate-frameworks", options.frameworks,
+               "Frameworks must authenticate (execute --principal/--secret-file) before any "
+               "framework.* call");
+  app.add_flag("--authenticate-agents", options.agents,
+               "Agents must authenticate (agent --credential) before registering");
+  app.add_flag("--authenticate-http", options.operators,
+               "Operator calls (state.*, quota.*, weights.*, operator.*) need an authenticated "
+               "connection");
+  app.add_option_function<std::string>(
+         "--authenticators",
+         [&options](const std::string& text) {
+           options.authenticators.clear();
+           std::string item;
+           for (char c : text + ",") {
+             if (c != ',') {
+               item += c;
+             } else if (!item.empty()) {
+               options.authenticators.push_back(item);
+               item.clear();
+             }
+           }
+         },
+         "Authenticator plugins, a comma list: crammd5, scram-sha256, or paths to .so files "
+         "(default: crammd5)")
+      ->type_name("LIST");
+  app.add_option("--credentials", options.credentials_file,
+                 "JSON {\"credentials\":[{\"principal\":\"p\",\"secret\":\"s\"}]}, readable by "
+                 "its owner only")
+      ->type_name("FILE");
+}
+
+}  // namespace
+
 void setup_master(CLI::App& app) {
   auto options = std::make_shared<MasterOptions>();
   clusterctl::MasterOptions& daemon = options->daemon;
@@ -31,6 +68,7 @@ void setup_master(CLI::App& app) {
                  "Allocator plugin: NAME loads allocator_NAME.so, or a path to a .so")
       ->type_name("NAME|PATH")
       ->capture_default_str();
+  add_authentication_flags(app, daemon.authentication);
   app.add_option("--plugin-dir", daemon.plugin_dir,
                  "Where plugins are found (default: BIN_DIR/../lib/clusterctl)")
       ->type_name("DIR");

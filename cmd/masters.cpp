@@ -16,6 +16,7 @@
 #include "cmd/commands.hpp"
 #include "cmd/flags.hpp"
 #include "cmd/listing.hpp"
+#include "core/auth/client_authentication.hpp"
 #include "core/json.hpp"
 #include "core/rpc/blocking_client.hpp"
 #include "core/rpc/rpc.hpp"
@@ -82,7 +83,9 @@ MasterEntry from_contender(const ContenderInfo& contender) {
 MasterEntry ask_master(const std::string& address, Duration timeout) {
   MasterEntry entry;
   entry.address = address;
-  auto client = BlockingRpcClient::connect(address, timeout);
+  auto credential = client_credential("", "");  // $CLUSTERCTL_PRINCIPAL, $CLUSTERCTL_SECRET_FILE
+  auto client = credential ? BlockingRpcClient::connect(address, timeout, *credential)
+                           : StatusOr<BlockingRpcClient>(credential.status());
   StatusOr<RpcValue> reply =
       client ? client->call_here("weights.get", empty_payload(), timeout) : client.status();
   if (reply) {

@@ -2,12 +2,10 @@
 
 #include <curl/curl.h>
 
-#include <cstdlib>
-
 #include <msgpack.hpp>
 
 #include "cmd/flags.hpp"
-#include "core/auth/credentials.hpp"
+#include "core/auth/client_authentication.hpp"
 #include "core/http/http.hpp"
 #include "core/rpc/blocking_client.hpp"
 #include "core/task_state.hpp"
@@ -64,29 +62,16 @@ std::string escape(const std::string& text) {
   return out;
 }
 
-// HTTP Basic for agents started with --authenticate-http: the principal in
-// CLUSTERCTL_PRINCIPAL and its secret in the file CLUSTERCTL_SECRET_FILE.
-struct BasicCredentials {
-  std::string principal;
-  std::string secret;
-};
-StatusOr<BasicCredentials> basic_credentials() {
-  const char* principal = std::getenv("CLUSTERCTL_PRINCIPAL");
-  if (principal == nullptr || *principal == '\0') return BasicCredentials{};
-  const char* file = std::getenv("CLUSTERCTL_SECRET_FILE");
-  if (file == nullptr || *file == '\0') {
-    return Status::invalid("CLUSTERCTL_PRINCIPAL is set but CLUSTERCTL_SECRET_FILE is not");
-  }
-  auto secret = load_secret_file(file, "CLUSTERCTL_SECRET_FILE");
-  if (!secret) return secret.status();
-  return BasicCredentials{principal, *secret};
-}
-
 // GET http://ADDRESS/TARGET asking for msgpack; the answer converted to T.
 template <typename T>
 StatusOr<T> agent_get(const std::string& address, const std::string& target, Duration timeout) {
-  auto credentials = basic_credentials();
-  if (!credentials) return credentials.status();
+  // HTTP Basic for agents started with --authenticate-http: the client's
+  // credential (--principal/--secret-file, or CLUSTERCTL_PRINCIPAL and
+  // CLUSTERCTL_SECRET_FILE).
+  auto given = client_credential("", "");
+  if (!given) return given.status();
+  Credential credential = given->value_or(Credential{});
+  const Credential* credentials = &credential;
   CURL* curl = curl_easy_init();
   if (curl == nullptr) return Status::internal("cannot start libcurl");
   if (!credentials->principal.empty()) {
@@ -145,7 +130,11 @@ StatusOr<T> agent_get(const std::string& address, const std::string& target, Dur
 
 StatusOr<RpcValue> ask_master(const std::string& master, const std::string& method,
                               Duration timeout) {
-  auto client = BlockingRpcClient::connect(master, timeout);
+  // The principal comes from $CLUSTERCTL_PRINCIPAL / $CLUSTERCTL_SECRET_FILE.
+  auto credential = client_credential("", "");
+  if (!credential) return credential.status();
+  auto client = BlockingRpcClient::connect(master, timeout, *credential);
+  if (!client && client.status().kind() == ErrorKind::kUnauthenticated) return client.status();
   if (!client) {
     return Status::unavailable("cannot reach master at " + master_label(master) + ": " +
                                connect_error_reason(client.status()) +

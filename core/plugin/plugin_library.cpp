@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "clusterctl/allocator.h"
+#include "clusterctl/authenticator.h"
 #include "clusterctl/isolator.h"
 
 namespace clusterctl {
@@ -32,9 +33,9 @@ struct KindSpec {
 #field, offsetof(table, field)        \
   }
 
-// One entry per kind. A kind whose table is not defined yet (the
-// authenticator) is known by name, so that messages can name it, but no
-// plugin of it can be loaded.
+// One entry per kind. A kind whose table is not defined (table_size 0) is
+// known by name, so that messages can name it, but no plugin of it can be
+// loaded.
 const std::vector<KindSpec>& kind_specs() {
   static const std::vector<KindSpec> specs = {
       {CLUSTERCTL_PLUGIN_ALLOCATOR,
@@ -50,7 +51,18 @@ const std::vector<KindSpec>& kind_specs() {
        "clusterctl_isolator_functions",
        sizeof(clusterctl_isolator_functions),
        {}},
-      {CLUSTERCTL_PLUGIN_AUTHENTICATOR, "authenticator", "", 0, {}},
+      {CLUSTERCTL_PLUGIN_AUTHENTICATOR,
+       "authenticator",
+       "clusterctl_authenticator_functions",
+       sizeof(clusterctl_authenticator_functions),
+       {CLUSTERCTL_REQUIRED(clusterctl_authenticator_functions, mechanism),
+        CLUSTERCTL_REQUIRED(clusterctl_authenticator_functions, server_start),
+        CLUSTERCTL_REQUIRED(clusterctl_authenticator_functions, server_step),
+        CLUSTERCTL_REQUIRED(clusterctl_authenticator_functions, server_principal),
+        CLUSTERCTL_REQUIRED(clusterctl_authenticator_functions, server_end),
+        CLUSTERCTL_REQUIRED(clusterctl_authenticator_functions, client_start),
+        CLUSTERCTL_REQUIRED(clusterctl_authenticator_functions, client_step),
+        CLUSTERCTL_REQUIRED(clusterctl_authenticator_functions, client_end)}},
   };
   return specs;
 }

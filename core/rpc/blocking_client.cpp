@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/asio.hpp"
+#include "core/auth/client_authentication.hpp"
 #include "core/rpc/rpc.hpp"
 #include "core/zk/leader_lookup.hpp"
 #include "core/zk/master_candidates.hpp"
@@ -32,6 +33,7 @@ struct BlockingRpcClient::State {
   asio::io_context io;
   RpcConnectionPtr connection;
   std::string address;
+  std::optional<Credential> credential;  // authenticates every connection when set
 
   ~State() { close(); }
 
@@ -57,6 +59,23 @@ struct BlockingRpcClient::State {
       finished = true;
     });
     run_until(finished);
+    if (!result || !credential) return result;
+    Status authenticated = authenticate(*result, timeout);
+    if (!authenticated) {
+      (*result)->close("authentication failed");
+      return authenticated;
+    }
+    return result;
+  }
+
+  Status authenticate(const RpcConnectionPtr& opened, Duration timeout) {
+    bool finished = false;
+    Status result = Status::internal("authentication did not finish");
+    authenticate_connection(opened, credential, timeout, [&](Status status) {
+      result = std::move(status);
+      finished = true;
+    });
+    run_until(finished);
     return result;
   }
 
@@ -79,7 +98,14 @@ BlockingRpcClient& BlockingRpcClient::operator=(BlockingRpcClient&&) noexcept = 
 
 StatusOr<BlockingRpcClient> BlockingRpcClient::connect(const std::string& addresses,
                                                        Duration timeout) {
+  return connect(addresses, timeout, std::nullopt);
+}
+
+StatusOr<BlockingRpcClient> BlockingRpcClient::connect(const std::string& addresses,
+                                                       Duration timeout,
+                                                       std::optional<Credential> credential) {
   auto state = std::make_unique<State>();
+  state->credential = std::move(credential);
   auto deadline = Clock::now() + timeout;
   std::string list = addresses;
   if (is_zk_address(addresses)) {
@@ -98,6 +124,7 @@ StatusOr<BlockingRpcClient> BlockingRpcClient::connect(const std::string& addres
       return BlockingRpcClient(std::move(state));
     }
     last_error = connection.status();
+    if (last_error.kind() == ErrorKind::kUnauthenticated) return last_error;
     if (remaining(deadline).count() == 0) break;
   }
   if (list != addresses) {

@@ -10,8 +10,10 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "core/auth/credentials.hpp"
 #include "core/duration.hpp"
 #include "core/rpc/message.hpp"
 #include "core/status.hpp"
@@ -28,6 +30,10 @@ class BlockingRpcClient {
   // ("127.0.0.1:5050,127.0.0.1:5052"), or to the leader a zk:// address
   // names, and performs the hello exchange; all within `timeout`.
   static StatusOr<BlockingRpcClient> connect(const std::string& addresses, Duration timeout);
+  // The same, then authenticates as `credential` (core/auth/client_authentication.hpp)
+  // on this connection and on every one it follows a leader to.
+  static StatusOr<BlockingRpcClient> connect(const std::string& addresses, Duration timeout,
+                                             std::optional<Credential> credential);
 
   // Calls `method`, following not_leader answers (see above), all within
   // `timeout`.

@@ -93,6 +93,8 @@ std::shared_ptr<TcpConnection> start_rpc(std::shared_ptr<Listener> listener, tcp
   options.require_hello = true;
   options.hello_timeout = remaining(listener->options.hello_timeout, accepted);
   options.server_name = listener->options.server_name;
+  options.authentication = listener->options.authentication;
+  options.authentication_required = listener->options.authentication_required;
   options.close_log = listener->close_log;
   options.on_hello = [listener, key] { listener->table.set_established(key); };
   options.on_unfinished = [listener, key](size_t bytes) { listener->note_unfinished(key, bytes); };

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <string>
+#include <vector>
 
 #include "core/duration.hpp"
 
@@ -26,6 +27,10 @@ constexpr Duration kDefaultHttpIdleTimeout{30 * 1000};
 struct RpcServerOptions {
   size_t max_frame_bytes = 16 * 1024 * 1024;  // kDefaultMaxFrameBytes
   std::string server_name = "clusterctl";     // reported in the hello reply
+  // Reported in the hello reply (docs/PROTOCOL.md, "Authentication"): the
+  // SASL mechanisms the server offers and who must authenticate.
+  std::vector<std::string> authentication;
+  std::vector<std::string> authentication_required;
   size_t max_connections = kDefaultMaxConnections;
   size_t max_connections_per_peer = kDefaultMaxConnectionsPerPeer;
   size_t max_unfinished_frame_bytes = kDefaultMaxUnfinishedFrameBytes;

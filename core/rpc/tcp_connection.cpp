@@ -33,7 +33,9 @@ struct HelloParams {
 struct HelloReply {
   uint32_t protocol_version = kProtocolVersion;
   std::string server;
-  MSGPACK_DEFINE_MAP(protocol_version, server);
+  std::vector<std::string> authentication;  // SASL mechanisms offered
+  std::vector<std::string> required;        // "frameworks", "agents", "operators"
+  MSGPACK_DEFINE_MAP(protocol_version, server, authentication, required);
 };
 
 }  // namespace
@@ -229,7 +231,9 @@ void TcpConnection::answer_hello(const RpcMessage& message, RpcResponder respond
   hello_timer_.cancel();
   decoder_.set_max_frame_bytes(options_.max_frame_bytes);
   if (options_.on_hello) options_.on_hello();
-  responder.reply(pack_payload(HelloReply{kProtocolVersion, options_.server_name}));
+  responder.reply(
+      pack_payload(HelloReply{kProtocolVersion, options_.server_name, options_.authentication,
+                              options_.authentication_required}));
 }
 
 void TcpConnection::on_response(RpcMessage message) {

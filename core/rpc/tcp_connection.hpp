@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/asio.hpp"
 #include "core/log_limiter.hpp"
@@ -29,6 +30,8 @@ struct TcpConnectionOptions {
   // Server side: closed unless hello succeeds within this (0: no deadline).
   Duration hello_timeout{0};
   std::string server_name = "clusterctl";
+  std::vector<std::string> authentication;           // hello reply: mechanisms
+  std::vector<std::string> authentication_required;  // hello reply: "required"
   // Server side: told when hello succeeded, and after each read how many
   // bytes of an unfinished frame the connection holds.
   std::function<void()> on_hello;

@@ -10,6 +10,7 @@
 
 #include "core/asio.hpp"
 #include "core/atomic_file.hpp"
+#include "core/auth/credentials.hpp"
 #include "core/json.hpp"
 #include "core/log.hpp"
 #include "core/rpc/params.hpp"
@@ -126,8 +127,15 @@ StatusOr<std::unique_ptr<Agent>> Agent::create(asio::io_context& io, AgentOption
   CLUSTERCTL_RETURN_IF_ERROR(check_resource_limits(*resources));
   auto attributes = parse_attributes(options.attributes);
   if (!attributes) return attributes.status();
+  std::optional<Credential> credential;
+  if (!options.credential_file.empty()) {
+    auto loaded = load_credential(options.credential_file, "--credential");
+    if (!loaded) return loaded.status();
+    credential = std::move(loaded).value();
+  }
   auto agent = std::make_unique<AgentImpl>(io, std::move(options), std::move(resources).value(),
                                            std::move(attributes).value());
+  agent->set_credential(std::move(credential));
   CLUSTERCTL_RETURN_IF_ERROR(agent->start());
   return std::unique_ptr<Agent>(std::move(agent));
 }

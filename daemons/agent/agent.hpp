@@ -32,6 +32,9 @@ struct AgentOptions {
   std::string attributes;       // "rack:r1;zone:z"
   std::string hostname;         // empty: this machine's host name
   std::string executor_binary;  // empty: the running clusterctl binary
+  // --credential FILE: {"principal","secret"}, the agent's own identity
+  // towards the master (empty: it does not authenticate).
+  std::string credential_file;
   Duration registration_backoff_max{5000};
   Duration executor_shutdown_grace{5000};
   ContainerOptions containers;  // isolation, fetcher, sandboxes

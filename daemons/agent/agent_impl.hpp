@@ -93,6 +93,9 @@ class AgentImpl : public Agent {
             Attributes attributes);
   ~AgentImpl() override;
   Status start();
+  void set_credential(std::optional<Credential> credential) {
+    link_.set_credential(std::move(credential));
+  }
   std::string address() const override;
   void shutdown(std::function<void()> done) override;
 

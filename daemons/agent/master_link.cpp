@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/auth/client_authentication.hpp"
 #include "core/log.hpp"
 
 namespace clusterctl {
@@ -80,7 +81,27 @@ void MasterLink::connected(uint64_t attempt, StatusOr<RpcConnectionPtr> connecti
     retry(connection.status().message());
     return;
   }
-  connection_ = *connection;
+  RpcConnectionPtr opened = *connection;
+  authenticate_connection(
+      opened, credential_, kRegisterTimeout,
+      [this, attempt, opened](Status status) { authenticated(attempt, opened, status); });
+}
+
+void MasterLink::authenticated(uint64_t attempt, const RpcConnectionPtr& connection,
+                               const Status& status) {
+  if (attempt != attempt_) {
+    connection->close("connection attempt abandoned");
+    return;
+  }
+  if (!status) {
+    LOG(kError) << "the master at " << target_ << " refused the agent's authentication"
+                << (credential_ ? " as '" + credential_->principal + "'" : std::string()) << ": "
+                << status.message();
+    connection->close("authentication failed");
+    retry(status.message());
+    return;
+  }
+  connection_ = connection;
   RegisterAgentCall call = callbacks_.registration();
   call.agent.id = agent_id_;
   connection_->call(

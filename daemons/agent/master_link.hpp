@@ -24,6 +24,7 @@
 #include <optional>
 #include <string>
 
+#include "core/auth/credentials.hpp"
 #include "core/backoff.hpp"
 #include "core/messages.hpp"
 #include "core/rpc/rpc.hpp"
@@ -60,6 +61,8 @@ class MasterLink {
     agent_id_ = agent_id;
     registrations_ = 1;  // what follows re-registers
   }
+  // Authenticate each connection to a master as this (the agent's --credential).
+  void set_credential(std::optional<Credential> credential) { credential_ = std::move(credential); }
   void start();
   // Closes the connection and stops trying.
   void stop();
@@ -74,6 +77,7 @@ class MasterLink {
  private:
   void connect();
   void connected(uint64_t attempt, StatusOr<RpcConnectionPtr> connection);
+  void authenticated(uint64_t attempt, const RpcConnectionPtr& connection, const Status& status);
   void answered(uint64_t attempt, StatusOr<RpcValue> reply);
   void closed(const RpcConnectionPtr& connection, const Status& why);
   // ZooKeeper names another leader (or none).
@@ -92,6 +96,7 @@ class MasterLink {
   RpcConnectionPtr connection_;
   std::string target_;  // the master of the current attempt or connection ("" none)
   std::string agent_id_;
+  std::optional<Credential> credential_;
   uint64_t attempt_ = 0;  // stale connect and register answers are ignored
   bool registered_ = false;
   bool waiting_for_leader_ = false;

@@ -10,6 +10,7 @@
 #include "core/plugin/plugin_library.hpp"
 #include "core/role_weights.hpp"
 #include "core/rpc/params.hpp"
+#include "daemons/master/authentication.hpp"
 #include "daemons/master/master_impl.hpp"
 
 namespace clusterctl {
@@ -84,8 +85,35 @@ StatusOr<std::unique_ptr<Master>> start_leading_master(asio::io_context& io, Mas
   return std::unique_ptr<Master>(std::move(master));
 }
 
+namespace {
+
+// Loads the authenticators and credentials; warns loudly when nobody has to
+// authenticate.
+Status prepare_authentication(MasterOptions& options) {
+  if (options.authentication.plugin_dir.empty())
+    options.authentication.plugin_dir = options.plugin_dir;
+  auto gate = AuthenticationGate::create(options.authentication);
+  if (!gate) return gate.status();
+  options.authentication_gate = *gate;
+  if (!(*gate)->required_any()) {
+    LOG(kWarning) << "authentication is off: anyone who can reach " << options.listen
+                  << " can launch tasks, tear down frameworks, register agents and change "
+                     "quotas (turn it on with --authenticate-frameworks, --authenticate-agents, "
+                     "--authenticate-http and --credentials FILE)";
+  } else {
+    std::string who;
+    for (const std::string& kind : (*gate)->required()) who += (who.empty() ? "" : ", ") + kind;
+    LOG(kInfo) << "authentication required of " << who
+               << "; authenticators: " << (*gate)->describe_plugins();
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
 StatusOr<std::unique_ptr<Master>> Master::create(asio::io_context& io, MasterOptions options) {
   CLUSTERCTL_RETURN_IF_ERROR(check_master_options(options));
+  CLUSTERCTL_RETURN_IF_ERROR(prepare_authentication(options));
   CLUSTERCTL_RETURN_IF_ERROR(make_directories(options.work_dir));
   auto allocator = load_master_allocator(options);
   if (!allocator) return allocator.status();
@@ -113,6 +141,11 @@ MasterImpl::MasterImpl(asio::io_context& io, MasterOptions options,
       relay_(relay_links()) {}
 
 Status MasterImpl::start() {
+  if (!options_.authentication_gate) {
+    auto gate = AuthenticationGate::create(options_.authentication);
+    if (!gate) return gate.status();
+    options_.authentication_gate = *gate;
+  }
   CLUSTERCTL_RETURN_IF_ERROR(load_authorization());
   RpcHandlers handlers;
   handlers.on_request = [this](const RpcConnectionPtr& connection, const RpcMessage& message,
@@ -125,6 +158,8 @@ Status MasterImpl::start() {
   handlers.on_http = [this](const HttpRequest& request) { return on_http(request); };
   RpcServerOptions server_options = options_.server;
   server_options.server_name = "clusterctl-master";
+  server_options.authentication = options_.authentication_gate->mechanisms();
+  server_options.authentication_required = options_.authentication_gate->required();
   auto server = rpc_listen(io_, options_.listen, std::move(handlers), server_options);
   if (!server) return server.status();
   server_ = std::move(server).value();
@@ -188,6 +223,7 @@ void MasterImpl::on_request(const RpcConnectionPtr& connection, const RpcMessage
       return;
     }
   }
+  if (options_.authentication_gate->intercept(io_, connection, message, responder)) return;
   const std::string& method = message.method;
   if (method == "agent.register") {
     if (auto call = parse_params<RegisterAgentCall>(message, responder))
@@ -238,6 +274,7 @@ void MasterImpl::on_request(const RpcConnectionPtr& connection, const RpcMessage
 }
 
 void MasterImpl::on_close(const RpcConnectionPtr& connection, const Status& why) {
+  options_.authentication_gate->forget(connection->id());
   auto agent = state_.agent_of_connection.find(connection->id());
   if (agent != state_.agent_of_connection.end()) {
     std::string agent_id = agent->second;
@@ -264,13 +301,16 @@ HttpResponse MasterImpl::on_http(const HttpRequest& request) {
     response.status = 405;
     response.body = "{\"error\":\"only GET is supported\"}";
   } else if (request.path == "/health") {
+    std::string authentication =
+        options_.authentication_gate->required_any() ? "\"on\"" : "\"off\"";
     response.body =
-        options_.zk.empty() ? "{\"status\":\"ok\"}" : "{\"status\":\"ok\",\"role\":\"leading\"}";
+        options_.zk.empty() ? "{\"status\":\"ok\"" : "{\"status\":\"ok\",\"role\":\"leading\"";
+    response.body += ",\"authentication\":" + authentication + "}";
   } else if (request.path == "/state") {
     // Without --authenticate-http nobody is known: the view ACLs see an
     // unauthenticated client.
     std::string viewer;
-    if (options_.authenticate_http) {
+    if (options_.authentication.operators) {
       auto principal = http_basic_principal(request, http_credentials_);
       if (!principal) return http_unauthorized(principal.status().message());
       viewer = *principal;

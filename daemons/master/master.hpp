@@ -14,12 +14,15 @@
 #include "core/duration.hpp"
 #include "core/rpc/server_options.hpp"
 #include "core/status.hpp"
+#include "daemons/master/authentication_options.hpp"
 
 namespace boost::asio {
 class io_context;
 }
 
 namespace clusterctl {
+
+class AuthenticationGate;
 
 struct MasterOptions {
   std::string listen = "127.0.0.1:5050";
@@ -49,13 +52,16 @@ struct MasterOptions {
   Duration registry_gc_interval{15 * 60 * 1000};
   // What one peer may cost the master's port (server_name is set by the master).
   RpcServerOptions server;
+  // Who must authenticate, with which plugins and credentials.
+  AuthenticationOptions authentication;
+  // Made by Master::create from `authentication` (so that a wrong plugin or
+  // credentials file stops the master at start); the leader uses it.
+  std::shared_ptr<AuthenticationGate> authentication_gate;
 
-  // Authorization (daemons/master/master_authorization.hpp).
+  // Authorization (daemons/master/master_authorization.hpp). With
+  // authentication.operators (--authenticate-http) /state also needs HTTP
+  // Basic against authentication.credentials_file.
   std::string acls;  // --acls FILE; empty: everything is allowed
-  // --authenticate-http: /state needs HTTP Basic against the `credentials`
-  // store (/health stays open).
-  bool authenticate_http = false;
-  std::string credentials;  // --credentials FILE
 
   // High availability (daemons/master/ha_master.hpp); an empty `zk` runs
   // standalone, with the registry in work_dir.

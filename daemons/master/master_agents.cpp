@@ -38,7 +38,23 @@ void MasterImpl::register_agent(const RpcConnectionPtr& connection, const Regist
     return;
   }
   std::string agent_id = call.agent.id.empty() ? new_id("agent") : call.agent.id;
-  bool known = state_.agents.count(agent_id) > 0;
+  auto existing = state_.agents.find(agent_id);
+  if (existing != state_.agents.end() && !existing->second.info.principal.empty() &&
+      existing->second.info.principal != connection->principal()) {
+    // An impostor must not kick the real agent: nothing changes.
+    LOG(kWarning) << "refused registration as agent " << agent_id << " from "
+                  << connection->peer_address() << ": registered by principal '"
+                  << existing->second.info.principal << "', not '" << connection->principal()
+                  << "'";
+    responder.fail(Status::permission_denied(
+        "agent " + agent_id + " was registered by principal '" + existing->second.info.principal +
+        "'; " +
+        (connection->principal().empty() ? std::string("an unauthenticated connection")
+                                         : "principal '" + connection->principal() + "'") +
+        " cannot register as it"));
+    return;
+  }
+  bool known = existing != state_.agents.end();
   AgentRecord& agent = state_.agents[agent_id];
   bool was_recovering = known && agent.state == AgentState::kRecovering;
   bool was_unreachable = known && agent.state == AgentState::kUnreachable;
@@ -59,6 +75,7 @@ void MasterImpl::register_agent(const RpcConnectionPtr& connection, const Regist
   }
   agent.info = call.agent;
   agent.info.id = agent_id;
+  agent.info.principal = connection->principal();  // never the caller's word
   agent.state = AgentState::kActive;
   agent.connection = connection;
   agent.missed_pings = 0;

@@ -86,16 +86,7 @@ Status check_authorization_options(const MasterOptions& options) {
     auto acls = load_acls(options.acls);
     if (!acls) return acls.status();
   }
-  if (options.authenticate_http && options.credentials.empty()) {
-    return Status::invalid(
-        "--authenticate-http needs --credentials FILE: the principals and secrets HTTP Basic "
-        "is checked against");
-  }
-  if (!options.credentials.empty()) {
-    auto store = load_credential_store(options.credentials);
-    if (!store) return store.status();
-  }
-  return Status::ok();
+  return Status::ok();  // --credentials and --authenticate-http: the AuthenticationGate's
 }
 
 Status MasterImpl::load_authorization() {
@@ -105,12 +96,14 @@ Status MasterImpl::load_authorization() {
     authorization_ = MasterAuthorization(std::move(acls).value());
     LOG(kInfo) << "authorization: ACLs from " << options_.acls;
   }
-  if (!options_.credentials.empty()) {
-    auto store = load_credential_store(options_.credentials);
+  // HTTP Basic checks the store the AuthenticationGate checked at start.
+  const AuthenticationOptions& authentication = options_.authentication;
+  if (authentication.operators && !authentication.credentials_file.empty()) {
+    auto store = load_credential_store(authentication.credentials_file);
     if (!store) return store.status();
     http_credentials_ = std::move(store).value();
   }
-  if (options_.authenticate_http) {
+  if (authentication.operators) {
     LOG(kInfo) << "HTTP: /state needs HTTP Basic authentication (" << http_credentials_.size()
                << " principals)";
   }

@@ -17,10 +17,19 @@ StatusOr<FrameworkRecord*> MasterImpl::caller_framework(const RpcConnectionPtr& 
     return Status::failed_precondition("call framework.subscribe first");
   }
   if (!framework_id.empty() && framework_id != owner->second) {
-    return Status::permission_denied("this connection is subscribed as framework " +
-                                       owner->second + ", not " + framework_id);
+    return Status::permission_denied("this connection is subscribed as framework " + owner->second +
+                                     ", not " + framework_id);
   }
   return &state_.frameworks.at(owner->second);
+}
+
+std::string MasterImpl::framework_principal(const std::string& framework_id) const {
+  if (framework_id.empty()) return "";
+  auto known = state_.frameworks.find(framework_id);
+  if (known != state_.frameworks.end() && !known->second.info.principal.empty())
+    return known->second.info.principal;
+  auto stored = registry_->state().frameworks.find(framework_id);
+  return stored != registry_->state().frameworks.end() ? stored->second.principal : "";
 }
 
 void MasterImpl::subscribe(const RpcConnectionPtr& connection, FrameworkInfo info,
@@ -45,7 +54,21 @@ void MasterImpl::subscribe(const RpcConnectionPtr& connection, FrameworkInfo inf
     responder.fail(Status::already_exists("this connection already subscribed a framework"));
     return;
   }
-  info.principal = connection->principal();  // never the scheduler's word
+  // The principal is the connection's, never the caller's word; an id is
+  // taken over only by the principal that registered it.
+  info.principal = connection->principal();
+  std::string owner = framework_principal(info.id);
+  if (!owner.empty() && owner != info.principal) {
+    LOG(kWarning) << "refused subscription as framework " << info.id << " from "
+                  << connection->peer_address() << ": registered by principal '" << owner
+                  << "', not '" << info.principal << "'";
+    responder.fail(Status::permission_denied(
+        "framework " + info.id + " was registered by principal '" + owner + "'; " +
+        (info.principal.empty() ? std::string("an unauthenticated connection")
+                                : "principal '" + info.principal + "'") +
+        " cannot subscribe as it"));
+    return;
+  }
   Status allowed = authorization_.subscribe(info.principal, info);
   if (!allowed) {
     responder.fail(allowed);

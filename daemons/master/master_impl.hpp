@@ -58,6 +58,9 @@ class MasterImpl : public Master {
   void arm_ping_timer();
   void report(const Status& status);  // logs allocator errors
 
+  // master_frameworks.cpp: who registered the framework (empty: nobody proved it).
+  std::string framework_principal(const std::string& framework_id) const;
+
   // master_agents.cpp
   void register_agent(const RpcConnectionPtr& connection, const RegisterAgentCall& call,
                       RpcResponder responder);

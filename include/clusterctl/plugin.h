@@ -46,8 +46,8 @@ extern "C" {
 #define CLUSTERCTL_PLUGIN_EXPORT
 #endif
 
-/* The authenticator kind is reserved: its function table is not defined in
- * this release, so no authenticator plugin can be loaded yet. */
+/* Each kind's function table is defined in its own header: allocator.h,
+ * isolator.h, authenticator.h. */
 enum clusterctl_plugin_kind {
   CLUSTERCTL_PLUGIN_ALLOCATOR = 1,
   CLUSTERCTL_PLUGIN_ISOLATOR = 2,

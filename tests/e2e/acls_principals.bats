@@ -29,7 +29,7 @@ acls_file() { printf '%s\n' "$1" >"$TEST_DIR/acls.json"; }
 as() {
   local who=$1
   shift
-  "$CLUSTERCTL_BIN" "$@" --principal "$who" --secret-file "$TEST_DIR/$who.secret"
+  CLUSTERCTL_PRINCIPAL=$who CLUSTERCTL_SECRET_FILE=$TEST_DIR/$who.secret "$CLUSTERCTL_BIN" "$@"
 }
 
 start_secure_master() {

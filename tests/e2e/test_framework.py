@@ -24,6 +24,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from authenticate import authenticate, read_secret  # noqa: E402
 from rpc_client import Client  # noqa: E402
 
 TERMINAL = {"FINISHED", "FAILED", "KILLED", "LOST", "ERROR", "DROPPED", "GONE"}
@@ -87,6 +88,10 @@ class Framework:
             return [leader] if leader else []
         return self.args.master.split(",")
 
+    def secret(self):
+        path = self.args.secret_file or os.environ.get("CLUSTERCTL_SECRET_FILE", "")
+        return read_secret(path)
+
     def connect(self):
         """Connects to the leader, following not_leader answers, within 60 s."""
         deadline = time.time() + 60
@@ -97,6 +102,12 @@ class Framework:
                 try:
                     conn = Client(address)
                     error, _ = conn.call("hello", {"protocol_version": 1})
+                    if error is None and self.args.principal:
+                        error = authenticate(conn, self.args.principal, self.secret())
+                        if error is not None and error.get("kind") == "unauthenticated":
+                            print("authentication refused: %s" % error["message"],
+                                  file=sys.stderr, flush=True)
+                            sys.exit(5)
                     if error is None:
                         error, _ = conn.call("state.frameworks", {})
                     if error is None:
@@ -251,6 +262,9 @@ def main():
     parser.add_argument("--reconcile", nargs="*", metavar="TASK_ID",
                         help="ask for the state of these tasks (none: all) after subscribing")
     parser.add_argument("--run-for", type=float, default=0, help="exit after so many seconds")
+    parser.add_argument("--principal", default=os.environ.get("CLUSTERCTL_PRINCIPAL", ""),
+                        help="authenticate as this principal (docs/PROTOCOL.md)")
+    parser.add_argument("--secret-file", default="", help="the principal's secret")
     Framework(parser.parse_args()).run()
 
 

@@ -13,7 +13,7 @@
 #define BAD_SMALL_DESCRIPTOR 6  // the descriptor's struct_size is too small
 #define BAD_SMALL_TABLE 7       // the function table's struct_size is too small
 #define BAD_UNKNOWN_KIND 8      // a kind no clusterctl knows
-#define BAD_AUTHENTICATOR 9     // the authenticator kind, not defined yet
+#define BAD_AUTHENTICATOR 9     // an authenticator kind with an allocator's table
 #define BAD_ESCAPING 10         // raw C functions that let exceptions escape
 #define BAD_THROWING 11         // the in-tree glue around an implementation that throws
 

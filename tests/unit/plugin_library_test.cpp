@@ -68,12 +68,13 @@ TEST(PluginLibrary, RefusesAKindItDoesNotKnow) {
   EXPECT_EQ(refusal("authenticator"),
             "plugin '" + bad_plugin("authenticator") +
                 "' is an authenticator plugin, but an allocator plugin is needed");
-  // The authenticator kind is named but its table is not defined yet.
+  // Loaded as an authenticator, its (allocator-sized) table is too small.
   auto authn = PluginLibrary::open(bad_plugin("authenticator"), CLUSTERCTL_PLUGIN_AUTHENTICATOR);
   ASSERT_FALSE(authn.is_ok());
-  EXPECT_EQ(authn.status().message(),
-            "cannot load '" + bad_plugin("authenticator") +
-                "': an authenticator plugin cannot be loaded by this release of clusterctl");
+  EXPECT_NE(authn.status().message().find(
+                "clusterctl_authenticator_functions of plugin ABI version 2 needs at least"),
+            std::string::npos)
+      << authn.status().message();
 }
 
 TEST(PluginLibrary, RefusesAFileWithoutTheEntrySymbol) {
