@@ -224,8 +224,12 @@ rpc_sees() {
 @test "--authenticate-http needs a credentials store, which must not be readable by others" {
   run --separate-stderr "$CLUSTERCTL_BIN" master --listen 127.0.0.1:0 --work-dir "$TEST_DIR/master" \
     --authenticate-http
+  [ "$status" -eq 1 ]
+  [[ "$stderr" == *"--authenticate-http need --credentials FILE"* ]]
+  run --separate-stderr "$CLUSTERCTL_BIN" agent --master 127.0.0.1:1 --listen 127.0.0.1:0 \
+    --work-dir "$TEST_DIR/agent" --authenticate-http
   [ "$status" -eq 2 ]
-  [[ "$stderr" == *"--authenticate-http requires --credentials"* ]]
+  [[ "$stderr" == *"--authenticate-http requires --http-credentials"* ]]
   credentials_file "$TEST_DIR/credentials.json"
   chmod 644 "$TEST_DIR/credentials.json"
   run --separate-stderr "$CLUSTERCTL_BIN" agent --master 127.0.0.1:1 --listen 127.0.0.1:0 \
