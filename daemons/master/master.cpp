@@ -87,20 +87,15 @@ StatusOr<std::unique_ptr<Master>> start_leading_master(asio::io_context& io, Mas
 
 namespace {
 
-// Loads the authenticators and credentials; warns loudly when nobody has to
-// authenticate.
+// Loads the authenticators and credentials (MasterImpl::start warns when
+// nobody has to authenticate).
 Status prepare_authentication(MasterOptions& options) {
   if (options.authentication.plugin_dir.empty())
     options.authentication.plugin_dir = options.plugin_dir;
   auto gate = AuthenticationGate::create(options.authentication);
   if (!gate) return gate.status();
   options.authentication_gate = *gate;
-  if (!(*gate)->required_any()) {
-    LOG(kWarning) << "authentication is off: anyone who can reach " << options.listen
-                  << " can launch tasks, tear down frameworks, register agents and change "
-                     "quotas (turn it on with --authenticate-frameworks, --authenticate-agents, "
-                     "--authenticate-http and --credentials FILE)";
-  } else {
+  if ((*gate)->required_any()) {
     std::string who;
     for (const std::string& kind : (*gate)->required()) who += (who.empty() ? "" : ", ") + kind;
     LOG(kInfo) << "authentication required of " << who
@@ -164,6 +159,12 @@ Status MasterImpl::start() {
   if (!server) return server.status();
   server_ = std::move(server).value();
   started_at_ = wall_seconds();
+  if (!options_.authentication_gate->required_any()) {
+    LOG(kWarning) << "authentication is off: anyone who can reach " << server_->address()
+                  << " can launch tasks, tear down frameworks, register agents and change "
+                     "quotas (turn it on with --authenticate-frameworks, --authenticate-agents, "
+                     "--authenticate-http and --credentials FILE)";
+  }
   LOG(kInfo) << "master uses allocator " << allocator_->describe_plugin();
   restore_allocation_config();
   recover_from_registry();

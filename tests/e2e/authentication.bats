@@ -18,6 +18,7 @@ setup() {
   write_secret other 'other-secret'
   write_secret ops 'ops-secret'
   write_secret wrong 'not-the-secret'
+  write_secret agent-b 'agent-b-secret'
 }
 
 teardown() { teardown_work_dir; }
@@ -149,13 +150,14 @@ print(urllib.request.urlopen("http://" + sys.argv[1] + "/health", timeout=5).rea
 }
 
 @test "a framework id cannot be taken over by another principal" {
-  start_secure_master
+  start_secure_master --authenticators crammd5,scram-sha256
   start_framework owned --principal fw --secret-file "$(secret fw)" --failover-timeout 300 --tasks 0
   local id
   id=$(cat "$TEST_DIR/owned/framework_id")
   run "$PYTHON" "$BATS_TEST_DIRNAME/authenticate.py" "$MASTER" other "$(secret other)" SCRAM-SHA-256 \
     framework.subscribe "{\"name\": \"thief\", \"id\": \"$id\", \"failover_timeout\": 300}"
   [ "$status" -eq 1 ]
+  echo "got: $output"
   [ "$output" = "permission_denied: framework $id was registered by principal 'fw'; principal 'other' cannot subscribe as it" ]
   # Its own principal may fail over.
   run "$PYTHON" "$BATS_TEST_DIRNAME/authenticate.py" "$MASTER" fw "$(secret fw)" CRAM-MD5 \
@@ -164,7 +166,7 @@ print(urllib.request.urlopen("http://" + sys.argv[1] + "/health", timeout=5).rea
 }
 
 @test "an agent impostor with another principal is refused while the real agent keeps its task" {
-  start_secure_master
+  start_secure_master --authenticators crammd5,scram-sha256
   start_agent agent --resources 'cpus:1;mem:256' --credential "$(secret agent-a.json)"
   wait_for_agents 1
   "$CLUSTERCTL_BIN" execute --name kept --command 'sleep 60' \
@@ -176,6 +178,7 @@ print(urllib.request.urlopen("http://" + sys.argv[1] + "/health", timeout=5).rea
   run "$PYTHON" "$BATS_TEST_DIRNAME/authenticate.py" "$MASTER" agent-b "$(secret agent-b)" SCRAM-SHA-256 \
     agent.register "{\"agent\": {\"id\": \"$agent_id\", \"hostname\": \"rogue\", \"address\": \"127.0.0.1:9\", \"resources\": {\"cpus\": 1.0, \"mem\": 256.0}}}"
   [ "$status" -eq 1 ]
+  echo "got: $output"
   [ "$output" = "permission_denied: agent $agent_id was registered by principal 'agent-a'; principal 'agent-b' cannot register as it" ]
   sleep 1
   [ "$(active_agents)" -eq 1 ]
@@ -203,4 +206,27 @@ print(urllib.request.urlopen("http://" + sys.argv[1] + "/health", timeout=5).rea
   run "$PYTHON" "$BATS_TEST_DIRNAME/authenticate.py" "$MASTER" ops "$(secret wrong)" X-EXAMPLE-TOKEN
   [ "$status" -eq 1 ]
   [ "$output" = "unauthenticated: authentication of principal 'ops' failed (X-EXAMPLE-TOKEN): wrong principal or secret" ]
+}
+
+@test "clients pointed at a standby authenticate with the leader they follow" {
+  start_secure_master --authenticate-http --authenticators scram-sha256
+  echo "$MASTER" >"$TEST_DIR/standby.leader"
+  "$PYTHON" "$BATS_TEST_DIRNAME/fake_standby.py" "$TEST_DIR/standby.leader" \
+    "$TEST_DIR/standby.address" "$TEST_DIR/standby.calls" >>"$TEST_DIR/standby.log" 2>&1 &
+  STARTED_PIDS+=("$!")
+  wait_for "the standby's address file" 10 test -s "$TEST_DIR/standby.address"
+  local standby
+  standby=$(cat "$TEST_DIR/standby.address")
+  MASTER=$standby start_agent agent --resources 'cpus:1;mem:256' --credential "$(secret agent-a.json)"
+  export CLUSTERCTL_PRINCIPAL=ops CLUSTERCTL_SECRET_FILE="$(secret ops)"
+  wait_for "the agent at the leader" 20 has_active_agents 1
+  run timeout 30 "$CLUSTERCTL_BIN" execute --master "$standby" --name followed --command true \
+    --principal fw --secret-file "$(secret fw)"
+  [ "$status" -eq 0 ]
+  run "$CLUSTERCTL_BIN" tasks --master "$standby"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *followed*FINISHED* ]]
+  grep -q "authenticated as 'agent-a' (SCRAM-SHA-256)" "$TEST_DIR/master.log"
+  grep -q "authenticated as 'fw' (SCRAM-SHA-256)" "$TEST_DIR/master.log"
+  grep -q "authenticated as 'ops' (SCRAM-SHA-256)" "$TEST_DIR/master.log"
 }
