@@ -136,8 +136,8 @@ void MasterImpl::teardown(const RpcConnectionPtr& connection, const FrameworkCal
   bool by_scheduler = subscribed != state_.framework_of_connection.end();
   if (by_scheduler && subscribed->second != call.framework_id) {
     responder.fail(Status::permission_denied("this connection is subscribed as framework " +
-                                               subscribed->second +
-                                               "; a framework can tear down only itself"));
+                                             subscribed->second +
+                                             "; a framework can tear down only itself"));
     return;
   }
   auto found = state_.frameworks.find(call.framework_id);
