@@ -4,6 +4,7 @@
 // restarted agent to recover.
 #include <memory>
 
+#include "cmd/authorization_flags.hpp"
 #include "cmd/commands.hpp"
 #include "cmd/container_flags.hpp"
 #include "cmd/daemon_runner.hpp"
@@ -74,6 +75,7 @@ void setup_agent(CLI::App& app) {
       ->type_name("JSON");
   add_container_flags(app, daemon.containers);
   add_connection_flags(app, daemon.server);
+  add_agent_authorization_flags(app, daemon);
   add_log_level_flag(app, options->log_level);
   set_run(app, options, &run_agent);
 }

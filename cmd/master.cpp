@@ -2,6 +2,7 @@
 #include <cstdlib>
 #include <memory>
 
+#include "cmd/authorization_flags.hpp"
 #include "cmd/commands.hpp"
 #include "cmd/daemon_runner.hpp"
 #include "cmd/flags.hpp"
@@ -136,6 +137,7 @@ void setup_master(CLI::App& app) {
                     "leading within 2/3 of it")
       ->needs(zk);
   add_connection_flags(app, daemon.server);
+  add_master_authorization_flags(app, daemon);
   add_log_level_flag(app, options->log_level);
   set_run(app, options, &run_master);
 }

@@ -65,8 +65,20 @@ std::string escape(const std::string& text) {
 // GET http://ADDRESS/TARGET asking for msgpack; the answer converted to T.
 template <typename T>
 StatusOr<T> agent_get(const std::string& address, const std::string& target, Duration timeout) {
+  // HTTP Basic for agents started with --authenticate-http: the client's
+  // credential (--principal/--secret-file, or CLUSTERCTL_PRINCIPAL and
+  // CLUSTERCTL_SECRET_FILE).
+  auto given = client_credential("", "");
+  if (!given) return given.status();
+  Credential credential = given->value_or(Credential{});
+  const Credential* credentials = &credential;
   CURL* curl = curl_easy_init();
   if (curl == nullptr) return Status::internal("cannot start libcurl");
+  if (!credentials->principal.empty()) {
+    curl_easy_setopt(curl, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
+    curl_easy_setopt(curl, CURLOPT_USERNAME, credentials->principal.c_str());
+    curl_easy_setopt(curl, CURLOPT_PASSWORD, credentials->secret.c_str());
+  }
   std::string url = "http://" + address + target;
   std::string body;
   std::string accept = std::string("Accept: ") + kMsgpackContentType;
@@ -87,12 +99,21 @@ StatusOr<T> agent_get(const std::string& address, const std::string& target, Dur
     return Status::unavailable("cannot reach the task's agent at " + address + ": " +
                                curl_easy_strerror(code));
   }
+  if (status == 401) {
+    return Status::unauthenticated(
+        "the agent at " + address + " needs HTTP Basic authentication" +
+        (credentials->principal.empty()
+             ? ": set CLUSTERCTL_PRINCIPAL and CLUSTERCTL_SECRET_FILE"
+             : " and refused principal '" + credentials->principal + "' with this secret"));
+  }
   try {
     msgpack::object_handle handle = msgpack::unpack(body.data(), body.size());
     if (status != 200) {
       ErrorAnswer answer;
       handle.get().convert(answer);
-      return Status(status == 404 ? ErrorKind::kNotFound : ErrorKind::kInvalidArgument,
+      return Status(status == 404   ? ErrorKind::kNotFound
+                    : status == 403 ? ErrorKind::kPermissionDenied
+                                    : ErrorKind::kInvalidArgument,
                     answer.error);
     }
     T value;

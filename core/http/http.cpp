@@ -123,6 +123,8 @@ const char* http_reason(int status) {
       return "Temporary Redirect";
     case 400:
       return "Bad Request";
+    case 401:
+      return "Unauthorized";
     case 403:
       return "Forbidden";
     case 404:

@@ -18,6 +18,7 @@
 #include "daemons/agent/agent_impl.hpp"
 #include "daemons/agent/resource_detection.hpp"
 #include "daemons/agent/task_user.hpp"
+#include "daemons/agent/sandbox_access.hpp"
 
 namespace clusterctl {
 
@@ -166,7 +167,7 @@ AgentImpl::AgentImpl(asio::io_context& io, AgentOptions options, Resources resou
                 [this](const RpcConnectionPtr& master) { master_registered(master); },
                 [this] { updates_.pause(); }}),
       launcher_(container_hooks()),
-      files_(io, options_.work_dir + "/agents"),
+      files_(io, options_.work_dir + "/agents", sandbox_file_options(options_.acls)),
       gc_(io,
           SandboxGcOptions{options_.containers.gc_delay, options_.containers.gc_disk_headroom,
                            options_.containers.disk_watch_interval, options_.work_dir, nullptr}),
@@ -193,10 +194,16 @@ Status AgentImpl::start() {
   handlers.on_close = [this](const RpcConnectionPtr& connection, const Status& why) {
     on_close(connection, why);
   };
+  CLUSTERCTL_RETURN_IF_ERROR(load_authorization());
   handlers.on_http_async = [this](const HttpRequest& request,
                                   std::function<void(HttpResponse)> respond) {
-    if (request.method == "GET" && FileServer::serves(request.path)) {
-      files_.handle_async(request, std::move(respond));
+    if (auto refused = check_http_access(request)) {
+      respond(std::move(*refused));
+    } else if (request.method == "GET" && FileServer::serves(request.path)) {
+      // The worker checks access_sandboxes with the principal proved here.
+      std::string principal =
+          options_.authenticate_http ? verified_principal(request, http_credentials_) : "";
+      files_.handle_async(with_verified_principal(request, principal), std::move(respond));
     } else {
       respond(on_http(request));
     }

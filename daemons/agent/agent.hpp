@@ -62,6 +62,13 @@ struct AgentOptions {
   // Variables added to every executor's (and task's) environment: a JSON
   // object of strings, '{"JAVA_HOME": "/opt/jdk"}'. Empty: none.
   std::string executor_environment;
+
+  // Authorization (daemons/agent/agent_authorization.cpp).
+  std::string acls;  // --acls FILE: access_sandboxes on /files
+  // --authenticate-http: /files and /state need HTTP Basic against the
+  // --http-credentials store (/health stays open).
+  bool authenticate_http = false;
+  std::string http_credentials;
 };
 
 class Agent {

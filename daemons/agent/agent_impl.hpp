@@ -19,6 +19,8 @@
 #include <string>
 #include <vector>
 
+#include "core/auth/acls.hpp"
+#include "core/auth/credentials.hpp"
 #include "core/isolator_messages.hpp"
 #include "core/messages.hpp"
 #include "core/process/child_watcher.hpp"
@@ -112,6 +114,10 @@ class AgentImpl : public Agent {
                   RpcResponder responder);
   void on_close(const RpcConnectionPtr& connection, const Status& why);
   HttpResponse on_http(const HttpRequest& request) const;
+  // agent_authorization.cpp: --acls, --authenticate-http
+  Status load_authorization();
+  // nullopt: go on with the request; else the answer (401, 403).
+  std::optional<HttpResponse> check_http_access(const HttpRequest& request) const;
   Payload state_view() const;  // /state, packed
   RegisterAgentCall registration() const;
   void master_registered(const RpcConnectionPtr& master);
@@ -206,6 +212,8 @@ class AgentImpl : public Agent {
   std::shared_ptr<FetcherHook> fetcher_;
   ContainerLauncher launcher_;
   FileServer files_;
+  CredentialStore http_credentials_;  // --http-credentials
+  Acls acls_;                         // --acls
   SandboxGc gc_;
   Timer usage_timer_;
   // By container id.

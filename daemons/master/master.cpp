@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "core/atomic_file.hpp"
+#include "core/http/basic_auth.hpp"
 #include "core/json.hpp"
 #include "core/log.hpp"
 #include "core/plugin/plugin_library.hpp"
@@ -65,7 +66,7 @@ Status check_master_options(const MasterOptions& options) {
   for (const auto& [role, weight] : options.weights) {
     CLUSTERCTL_RETURN_IF_ERROR(validate_weight(role, weight));
   }
-  return Status::ok();
+  return check_authorization_options(options);
 }
 
 StatusOr<std::unique_ptr<Allocator>> load_master_allocator(const MasterOptions& options) {
@@ -140,6 +141,7 @@ Status MasterImpl::start() {
     if (!gate) return gate.status();
     options_.authentication_gate = *gate;
   }
+  CLUSTERCTL_RETURN_IF_ERROR(load_authorization());
   RpcHandlers handlers;
   handlers.on_request = [this](const RpcConnectionPtr& connection, const RpcMessage& message,
                                RpcResponder responder) {
@@ -258,14 +260,14 @@ void MasterImpl::on_request(const RpcConnectionPtr& connection, const RpcMessage
     if (auto call = parse_params<FrameworkCall>(message, responder))
       suppress(connection, *call, method == "framework.suppress", std::move(responder));
   } else if (method == "state.tasks") {
-    responder.reply(pack_payload(tasks_view()));
+    responder.reply(pack_payload(tasks_view(connection->principal())));
   } else if (method == "state.agents") {
     responder.reply(pack_payload(agents_view()));
   } else if (method == "state.frameworks") {
-    responder.reply(pack_payload(frameworks_view()));
+    responder.reply(pack_payload(frameworks_view(connection->principal())));
   } else if (method == "state.offers") {
     responder.reply(pack_payload(offers_view()));
-  } else if (on_allocation_call(message, responder)) {
+  } else if (on_allocation_call(connection, message, responder)) {
     // quota.*, weights.*, state.roles, operator.*: master_allocation_calls.cpp
   } else {
     responder.fail(Status::not_found("unknown method '" + method + "'"));
@@ -306,7 +308,15 @@ HttpResponse MasterImpl::on_http(const HttpRequest& request) {
         options_.zk.empty() ? "{\"status\":\"ok\"" : "{\"status\":\"ok\",\"role\":\"leading\"";
     response.body += ",\"authentication\":" + authentication + "}";
   } else if (request.path == "/state") {
-    response.body = state_json();
+    // Without --authenticate-http nobody is known: the view ACLs see an
+    // unauthenticated client.
+    std::string viewer;
+    if (options_.authentication.operators) {
+      auto principal = http_basic_principal(request, http_credentials_);
+      if (!principal) return http_unauthorized(principal.status().message());
+      viewer = *principal;
+    }
+    response.body = state_json(viewer);
   } else {
     response.status = 404;
     response.body = "{\"error\":\"no such endpoint; try /health or /state\"}";

@@ -58,6 +58,11 @@ struct MasterOptions {
   // credentials file stops the master at start); the leader uses it.
   std::shared_ptr<AuthenticationGate> authentication_gate;
 
+  // Authorization (daemons/master/master_authorization.hpp). With
+  // authentication.operators (--authenticate-http) /state also needs HTTP
+  // Basic against authentication.credentials_file.
+  std::string acls;  // --acls FILE; empty: everything is allowed
+
   // High availability (daemons/master/ha_master.hpp); an empty `zk` runs
   // standalone, with the registry in work_dir.
   std::string zk;  // zk://[user:pass@]host:port[,host:port...]/path

@@ -8,26 +8,37 @@
 
 namespace clusterctl {
 
-bool MasterImpl::on_allocation_call(const RpcMessage& message, RpcResponder& responder) {
+bool MasterImpl::on_allocation_call(const RpcConnectionPtr& connection, const RpcMessage& message,
+                                    RpcResponder& responder) {
   const std::string& method = message.method;
+  const std::string& principal = connection->principal();
+  // The ACL checks (master_authorization.hpp) come first; a denied call changes nothing.
+  auto allowed = [&responder](Status decision) {
+    if (!decision) responder.fail(decision);
+    return decision.is_ok();
+  };
   if (method == "quota.set") {
-    if (auto call = parse_params<QuotaSetCall>(message, responder))
+    auto call = parse_params<QuotaSetCall>(message, responder);
+    if (call && allowed(authorization_.set_quota(principal, call->role)))
       set_quota(*call, std::move(responder));
   } else if (method == "quota.get") {
     if (auto call = parse_params<RoleCall>(message, responder))
       get_quotas(*call, std::move(responder));
   } else if (method == "quota.remove") {
-    if (auto call = parse_params<RoleCall>(message, responder))
+    auto call = parse_params<RoleCall>(message, responder);
+    if (call && allowed(authorization_.set_quota(principal, call->role)))
       remove_quota(*call, std::move(responder));
   } else if (method == "weights.set") {
-    if (auto call = parse_params<WeightsSetCall>(message, responder))
+    auto call = parse_params<WeightsSetCall>(message, responder);
+    if (call && allowed(authorization_.set_weights(principal, call->weights)))
       set_weights(*call, std::move(responder));
   } else if (method == "weights.get") {
     responder.reply(pack_payload(weights_view()));
   } else if (method == "state.roles") {
     responder.reply(pack_payload(roles_view()));
   } else if (method == "operator.reserve" || method == "operator.unreserve") {
-    if (auto call = parse_params<ReserveCall>(message, responder))
+    auto call = parse_params<ReserveCall>(message, responder);
+    if (call && allowed(authorization_.reserve(principal, call->resources)))
       reserve(*call, method == "operator.unreserve", std::move(responder));
   } else {
     return false;

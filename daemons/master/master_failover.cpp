@@ -135,9 +135,9 @@ void MasterImpl::teardown(const RpcConnectionPtr& connection, const FrameworkCal
   auto subscribed = state_.framework_of_connection.find(connection->id());
   bool by_scheduler = subscribed != state_.framework_of_connection.end();
   if (by_scheduler && subscribed->second != call.framework_id) {
-    responder.fail(Status::failed_precondition("this connection is subscribed as framework " +
-                                               subscribed->second +
-                                               "; a framework can tear down only itself"));
+    responder.fail(Status::permission_denied("this connection is subscribed as framework " +
+                                             subscribed->second +
+                                             "; a framework can tear down only itself"));
     return;
   }
   auto found = state_.frameworks.find(call.framework_id);
@@ -149,6 +149,11 @@ void MasterImpl::teardown(const RpcConnectionPtr& connection, const FrameworkCal
   if (found->second.completed) {
     responder.fail(
         Status::failed_precondition("framework " + call.framework_id + " is already torn down"));
+    return;
+  }
+  Status allowed = authorization_.teardown(connection->principal(), found->second.info);
+  if (!allowed) {
+    responder.fail(allowed);
     return;
   }
   teardown_framework(call.framework_id,

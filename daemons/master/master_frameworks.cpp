@@ -17,8 +17,8 @@ StatusOr<FrameworkRecord*> MasterImpl::caller_framework(const RpcConnectionPtr& 
     return Status::failed_precondition("call framework.subscribe first");
   }
   if (!framework_id.empty() && framework_id != owner->second) {
-    return Status::failed_precondition("this connection is subscribed as framework " +
-                                       owner->second + ", not " + framework_id);
+    return Status::permission_denied("this connection is subscribed as framework " + owner->second +
+                                     ", not " + framework_id);
   }
   return &state_.frameworks.at(owner->second);
 }
@@ -69,6 +69,11 @@ void MasterImpl::subscribe(const RpcConnectionPtr& connection, FrameworkInfo inf
         " cannot subscribe as it"));
     return;
   }
+  Status allowed = authorization_.subscribe(info.principal, info);
+  if (!allowed) {
+    responder.fail(allowed);
+    return;
+  }
   admit_framework(connection, std::move(info), std::move(responder));
 }
 
@@ -83,6 +88,11 @@ void MasterImpl::accept(const RpcConnectionPtr& connection, const AcceptCall& ca
   // Checked before anything changes: a refused accept leaves every offer as it was.
   auto offers = claim_offers(state_.offers, framework_id, call.offer_ids, true);
   auto refuse = offers ? refuse_millis(call.filters) : offers.status();
+  for (const OfferOperation& operation : call.operations) {
+    if (!refuse) break;
+    Status allowed = authorization_.reserve((*framework)->info.principal, operation.resources);
+    if (!allowed) refuse = allowed;
+  }
   if (!refuse) {
     responder.fail(refuse.status());
     return;
@@ -110,12 +120,18 @@ void MasterImpl::launch_accepted(const std::string& framework_id, const std::str
                        : Status::invalid("task role '" + task.role +
                                          "' differs from its offer's role '" + role + "'");
     if (valid) valid = validate_task(task, framework_id, remaining);
+    bool authorized = true;
+    if (valid) {
+      valid = authorization_.launch(state_.frameworks.at(framework_id).info, task);
+      authorized = valid.is_ok();
+    }
     if (!valid) {
       TaskRecord rejected;
       rejected.info = task;
       rejected.framework_id = framework_id;
       forward_update(framework_id,
-                     make_status(rejected, TaskState::kError, "invalid task", valid.message()));
+                     make_status(rejected, TaskState::kError,
+                                 authorized ? "invalid task" : "unauthorized", valid.message()));
       continue;
     }
     remaining -= task.resources;
@@ -159,6 +175,11 @@ void MasterImpl::kill_task(const RpcConnectionPtr& connection, const KillCall& c
   auto task = state_.tasks.find(key);
   if (task == state_.tasks.end()) {
     responder.fail(Status::not_found("task " + call.task_id + " is not running"));
+    return;
+  }
+  Status allowed = authorization_.kill(connection->principal(), (*framework)->info);
+  if (!allowed) {
+    responder.fail(allowed);
     return;
   }
   auto agent = state_.agents.find(task->second.info.agent_id);

@@ -10,6 +10,7 @@
 
 #include "core/allocation_messages.hpp"
 #include "core/asio.hpp"
+#include "core/auth/credentials.hpp"
 #include "core/rate_limiter.hpp"
 #include "core/rpc/rpc.hpp"
 #include "core/timer.hpp"
@@ -17,6 +18,7 @@
 #include "daemons/master/allocation_metrics.hpp"
 #include "daemons/master/allocator.hpp"
 #include "daemons/master/master.hpp"
+#include "daemons/master/master_authorization.hpp"
 #include "daemons/master/master_state.hpp"
 #include "daemons/master/offer_deadlines.hpp"
 #include "daemons/master/registry.hpp"
@@ -26,6 +28,8 @@ namespace clusterctl {
 
 // Master::create's steps, shared by the standalone and the HA master.
 Status check_master_options(const MasterOptions& options);
+// --acls, --authenticate-http and --credentials (master_authorization.cpp).
+Status check_authorization_options(const MasterOptions& options);
 StatusOr<std::unique_ptr<Allocator>> load_master_allocator(const MasterOptions& options);
 // Binds options.listen, recovers from `registry` and starts acting.
 StatusOr<std::unique_ptr<Master>> start_leading_master(asio::io_context& io, MasterOptions options,
@@ -167,16 +171,20 @@ class MasterImpl : public Master {
   // questions that waited for it.
   void answer_deferred_reconciliation(const AgentRecord& agent);
 
-  // master_views.cpp
-  TasksReply tasks_view() const;
+  // master_views.cpp; `viewer` is the principal asking (view_tasks and
+  // view_frameworks filter what it sees).
+  TasksReply tasks_view(const std::string& viewer) const;
   AgentsReply agents_view() const;
-  FrameworksReply frameworks_view() const;
+  FrameworksReply frameworks_view(const std::string& viewer) const;
   OffersReply offers_view() const;
-  std::string state_json() const;
+  std::string state_json(const std::string& viewer) const;
+  // master_authorization.cpp's loading: --acls and the HTTP credentials.
+  Status load_authorization();
 
   // master_allocation_calls.cpp: quota.*, weights.*, state.roles, operator.*
   // Handles `message` if it is one of those methods; false otherwise.
-  bool on_allocation_call(const RpcMessage& message, RpcResponder& responder);
+  bool on_allocation_call(const RpcConnectionPtr& connection, const RpcMessage& message,
+                          RpcResponder& responder);
   // At start: weights and quotas from the flags and the registry to the allocator.
   void restore_allocation_config();
 
@@ -246,7 +254,9 @@ class MasterImpl : public Master {
   bool allocation_pending_ = false;
   bool stopped_ = false;
   double started_at_ = 0;
-  UpdateRelay relay_;  // reliable delivery of status updates (master_updates.cpp)
+  UpdateRelay relay_;                  // reliable delivery of status updates (master_updates.cpp)
+  MasterAuthorization authorization_;  // --acls
+  CredentialStore http_credentials_;   // --authenticate-http
 };
 
 }  // namespace clusterctl

@@ -29,14 +29,26 @@ TaskView task_view(const TaskRecord& task) {
 }
 }  // namespace
 
-// Live tasks first (by start time), then completed ones, oldest first.
-TasksReply MasterImpl::tasks_view() const {
+// Live tasks first (by start time), then completed ones, oldest first; only
+// those `viewer` may see (view_tasks, by the user each task runs as).
+TasksReply MasterImpl::tasks_view(const std::string& viewer) const {
+  auto visible = [this, &viewer](const TaskRecord& task) {
+    auto framework = state_.frameworks.find(task.framework_id);
+    FrameworkInfo none;
+    const FrameworkInfo& info =
+        framework != state_.frameworks.end() ? framework->second.info : none;
+    return authorization_.may_view_task(viewer, task_user(info, task.info));
+  };
   TasksReply reply;
-  for (const auto& [key, task] : state_.tasks) reply.tasks.push_back(task_view(task));
+  for (const auto& [key, task] : state_.tasks) {
+    if (visible(task)) reply.tasks.push_back(task_view(task));
+  }
   std::stable_sort(
       reply.tasks.begin(), reply.tasks.end(),
       [](const TaskView& a, const TaskView& b) { return a.started_at < b.started_at; });
-  for (const TaskRecord& task : state_.completed_tasks) reply.tasks.push_back(task_view(task));
+  for (const TaskRecord& task : state_.completed_tasks) {
+    if (visible(task)) reply.tasks.push_back(task_view(task));
+  }
   return reply;
 }
 
@@ -64,9 +76,11 @@ AgentsReply MasterImpl::agents_view() const {
   return reply;
 }
 
-FrameworksReply MasterImpl::frameworks_view() const {
+// Only the frameworks `viewer` may see (view_frameworks, by their user).
+FrameworksReply MasterImpl::frameworks_view(const std::string& viewer) const {
   FrameworksReply reply;
   for (const auto& [id, framework] : state_.frameworks) {
+    if (!authorization_.may_view_framework(viewer, framework.info)) continue;
     FrameworkView view;
     view.id = id;
     view.name = framework.info.name;
@@ -105,11 +119,11 @@ OffersReply MasterImpl::offers_view() const {
 }
 
 // {"address", "version", "started_at", "allocator", "agents", "frameworks",
-//  "tasks", "offers", "allocation", "allocator_state"}
-std::string MasterImpl::state_json() const {
+//  "tasks", "offers", "allocation", "authorization", "allocator_state"}
+std::string MasterImpl::state_json(const std::string& viewer) const {
   msgpack::sbuffer buffer;
   msgpack::packer<msgpack::sbuffer> packer(buffer);
-  packer.pack_map(10);
+  packer.pack_map(11);
   packer.pack(std::string("address"));
   packer.pack(address());
   packer.pack(std::string("version"));
@@ -121,13 +135,15 @@ std::string MasterImpl::state_json() const {
   packer.pack(std::string("agents"));
   packer.pack(agents_view().agents);
   packer.pack(std::string("frameworks"));
-  packer.pack(frameworks_view().frameworks);
+  packer.pack(frameworks_view(viewer).frameworks);
   packer.pack(std::string("tasks"));
-  packer.pack(tasks_view().tasks);
+  packer.pack(tasks_view(viewer).tasks);
   packer.pack(std::string("offers"));
   packer.pack(offers_view().offers);
   packer.pack(std::string("allocation"));
   packer.pack(metrics_.view());
+  packer.pack(std::string("authorization"));
+  packer.pack(authorization_.view());
   packer.pack(std::string("allocator_state"));
   auto allocator_state = allocator_->state();
   if (allocator_state.is_ok() && !allocator_state->empty()) {

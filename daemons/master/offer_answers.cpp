@@ -24,9 +24,8 @@ StatusOr<ClaimedOffers> claim_offers(const std::map<std::string, OfferRecord>& o
     }
     const Offer& offer = found->second.offer;
     if (offer.framework_id != framework_id) {
-      return Status::failed_precondition("offer " + offer_id + " was not made to framework " +
-                                         framework_id +
-                                         "; a framework answers only its own offers");
+      return Status::permission_denied("offer " + offer_id + " was not made to framework " +
+                                       framework_id + "; a framework answers only its own offers");
     }
     if (one_agent_and_role && named.size() > 1) {
       if (offer.agent_id != claimed.agent_id) {

@@ -143,16 +143,16 @@ def offers(address):
     for framework_id in (attacker_id, ""):
         refused(attacker.call("framework.accept", {
             "framework_id": framework_id, "offer_ids": [offer["id"], "offer-bogus"],
-            "tasks": [task("stolen", "sleep 600")]}), "failed_precondition", "not_found")
+            "tasks": [task("stolen", "sleep 600")]}), "permission_denied", "not_found")
         refused(attacker.call("framework.accept", {
             "framework_id": framework_id, "offer_ids": ["offer-bogus", offer["id"]],
-            "tasks": []}), "failed_precondition", "not_found")
+            "tasks": []}), "permission_denied", "not_found")
         refused(attacker.call("framework.decline", {
             "framework_id": framework_id, "offer_ids": [offer["id"]],
-            "filters": {"refuse_seconds": 3600}}), "failed_precondition")
+            "filters": {"refuse_seconds": 3600}}), "permission_denied")
     message = refused(attacker.call("framework.accept", {
         "framework_id": victim_id, "offer_ids": [offer["id"]], "tasks": []}),
-        "failed_precondition")
+        "permission_denied")
     assert "subscribed as framework " + attacker_id in message, message
     # Nothing changed: the victim was told of no rescind, and its offer works.
     quiet_for(victim, 0.5, "framework.rescind")
@@ -169,15 +169,15 @@ def offers(address):
                 "task_id": "mine", "uuid": uuid}
         reply = attacker.call("framework.acknowledge", call)
         if framework_id == victim_id:
-            refused(reply, "failed_precondition")
+            refused(reply, "permission_denied")
         else:
             assert reply[0] is None, reply  # its own (unknown) task: ignored
     refused(attacker.call("framework.kill", {"framework_id": victim_id, "task_id": "mine"}),
-            "failed_precondition")
+            "permission_denied")
     refused(attacker.call("framework.kill", {"framework_id": attacker_id, "task_id": "mine"}),
             "not_found")
     refused(attacker.call("framework.reconcile", {"framework_id": victim_id, "tasks": []}),
-            "failed_precondition")
+            "permission_denied")
     error, _ = attacker.call("framework.reconcile", {"framework_id": attacker_id,
                                                      "tasks": [{"task_id": "mine"}]})
     assert error is None, error
@@ -185,7 +185,7 @@ def offers(address):
     assert answer["status"]["state"] == "LOST", answer  # no such task of its own
     assert answer["status"]["framework_id"] == attacker_id, answer
     for method in ("framework.suppress", "framework.revive", "framework.teardown"):
-        refused(attacker.call(method, {"framework_id": victim_id}), "failed_precondition")
+        refused(attacker.call(method, {"framework_id": victim_id}), "permission_denied")
     # The stolen acknowledgement moved nothing: the task's next update waits.
     quiet_for(victim, 2, "framework.update", updates_of(victim, "mine"))
     error, _ = victim.call("framework.acknowledge", {

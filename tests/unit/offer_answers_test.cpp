@@ -37,7 +37,7 @@ TEST(OfferAnswers, ClaimsTheCallersOwnOffersAddedUp) {
 
 TEST(OfferAnswers, RefusesAnotherFrameworksOfferUnknownOnesAndOnesNamedTwice) {
   auto theirs = claim_offers(offers(), "fw", {"o1", "victim"}, false);
-  EXPECT_EQ(theirs.status().kind(), ErrorKind::kFailedPrecondition);
+  EXPECT_EQ(theirs.status().kind(), ErrorKind::kPermissionDenied);
   EXPECT_NE(theirs.status().message().find("not made to framework fw"), std::string::npos);
   EXPECT_EQ(claim_offers(offers(), "fw", {"o1", "gone"}, false).status().kind(),
             ErrorKind::kNotFound);
