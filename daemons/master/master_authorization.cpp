@@ -8,10 +8,9 @@
 namespace clusterctl {
 
 std::string task_user(const FrameworkInfo& framework, const TaskInfo& task) {
-  // The one place that decides a task's user: once TaskInfo carries a user of
-  // its own, return it here when it is set.
-  (void)task;
-  return framework.user;
+  // The one place that decides a task's user: its own, else its framework's
+  // (as the agent does, daemons/agent/task_user.cpp).
+  return task.user.empty() ? framework.user : task.user;
 }
 
 MasterAuthorization::MasterAuthorization() : log_(5, Duration(10000)) {}
