@@ -68,8 +68,8 @@ http_status() {
   [ "$output" = "ERROR: an unauthenticated client may not run tasks as user 'not-a-listed-user' (ACL run_tasks: no rule matches and \"permissive\" is false)" ]
   [ "$(denials run_tasks)" = 1 ]
   grep -q "denied: an unauthenticated client may not run tasks as user 'not-a-listed-user'" "$TEST_DIR/master.log"
-  # The same through execute, which runs tasks as the caller's user ($USER).
-  run env USER=not-a-listed-user "$CLUSTERCTL_BIN" execute --name denied --command true
+  # The same through execute --user (its default is the caller's user).
+  run "$CLUSTERCTL_BIN" execute --user not-a-listed-user --name denied --command true
   echo "$output"
   [ "$status" -ne 0 ]
   [[ "$output" == *"ERROR"*"may not run tasks as user 'not-a-listed-user' (ACL run_tasks"* ]]
