@@ -19,21 +19,23 @@ void CommandScheduler::connect_next() {
   waiting_for_leader_ = false;
   target_ = *master;
   uint64_t attempt = ++attempt_;
-  rpc_connect(io_, target_, handlers(), options_.connect_timeout,
-              [this, attempt](StatusOr<RpcConnectionPtr> connection) {
-                if (done_ || attempt != attempt_) {
-                  if (connection) (*connection)->close("connection attempt abandoned");
-                  return;
-                }
-                if (!connection) {
-                  last_connect_error_ = connect_error_reason(connection.status());
-                  on_connect_failed();
-                  return;
-                }
-                connection_ = *connection;
-                address_ = target_;
-                subscribe();
-              });
+  rpc_connect(
+      io_, target_, handlers(), options_.connect_timeout,
+      [this, attempt](StatusOr<RpcConnectionPtr> connection) {
+        if (done_ || attempt != attempt_) {
+          if (connection) (*connection)->close("connection attempt abandoned");
+          return;
+        }
+        if (!connection) {
+          last_connect_error_ = connect_error_reason(connection.status());
+          on_connect_failed();
+          return;
+        }
+        connection_ = *connection;
+        address_ = target_;
+        subscribe();
+      },
+      kDefaultMaxFrameBytes, options_.tls);
 }
 
 void CommandScheduler::on_connect_failed() {

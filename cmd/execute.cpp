@@ -134,6 +134,7 @@ StatusOr<std::optional<HealthCheckInfo>> health_check_of(const ExecuteOptions& o
 void setup_execute(CLI::App& app) {
   auto options = std::make_shared<ExecuteOptions>();
   add_master_flag(app, options->master);
+  add_tls_client_flag(app);
   app.add_option("--name", options->name, "Name of the task; its id is NAME-<random suffix>")
       ->type_name("NAME")
       ->required()
@@ -208,6 +209,7 @@ int run_execute(const ExecuteOptions& options) {
   set_log_level(options.log_level);
   CommandSchedulerOptions scheduler;
   scheduler.master = options.master;
+  scheduler.tls = client_tls();
   scheduler.name = options.name;
   StatusOr<Resources> resources = Resources::parse(options.resources);
   if (!resources) {

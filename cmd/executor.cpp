@@ -1,5 +1,6 @@
 // clusterctl executor (hidden): the built-in command executor. An agent starts
 // it for each task; it connects back to the agent and runs the task's command.
+#include <cstdlib>
 #include <memory>
 
 #include "cmd/commands.hpp"
@@ -46,6 +47,9 @@ int run_executor(const ExecutorOptions& options) {
   executor.checkpoint = options.checkpoint;
   executor.agent_address_file = options.agent_address_file;
   executor.recovery_timeout = options.recovery_timeout;
+  // The agent says how to check its certificate (it runs TLS when it set this).
+  const char* ca = std::getenv("CLUSTERCTL_TLS_CA");
+  if (ca != nullptr) executor.tls.ca_file = ca;
   return run_command_executor(executor);
 }
 

@@ -9,6 +9,7 @@ namespace clusterctl::cmd {
 
 void add_list_flags(CLI::App& app, ListOptions& options, const std::string& what) {
   add_master_flag(app, options.master);
+  add_tls_client_flag(app);
   app.add_flag("--json", options.json,
                "Print JSON ({\"" + what + "\": [...]}, stable field names), not a table");
   add_duration_flag(app, "--timeout", options.timeout,
@@ -17,6 +18,7 @@ void add_list_flags(CLI::App& app, ListOptions& options, const std::string& what
 
 void add_client_flags(CLI::App& app, ListOptions& options) {
   add_master_flag(app, options.master);
+  add_tls_client_flag(app);
   add_duration_flag(app, "--timeout", options.timeout,
                     "Give up when the master has not answered by then");
 }
@@ -24,7 +26,8 @@ void add_client_flags(CLI::App& app, ListOptions& options) {
 namespace {
 
 StatusOr<BlockingRpcClient> connect_master(const std::string& command, const ListOptions& options) {
-  StatusOr<BlockingRpcClient> client = BlockingRpcClient::connect(options.master, options.timeout);
+  StatusOr<BlockingRpcClient> client =
+      BlockingRpcClient::connect(options.master, options.timeout, client_tls());
   if (!client) {
     print_error(command, "cannot reach master at " + master_label(options.master) + ": " +
                              connect_error_reason(client.status()) +

@@ -98,6 +98,7 @@ void setup_master(CLI::App& app) {
                     "leading within 2/3 of it")
       ->needs(zk);
   add_connection_flags(app, daemon.server);
+  add_tls_server_flags(app, daemon.server.tls);
   add_log_level_flag(app, options->log_level);
   set_run(app, options, &run_master);
 }

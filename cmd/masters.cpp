@@ -82,7 +82,7 @@ MasterEntry from_contender(const ContenderInfo& contender) {
 MasterEntry ask_master(const std::string& address, Duration timeout) {
   MasterEntry entry;
   entry.address = address;
-  auto client = BlockingRpcClient::connect(address, timeout);
+  auto client = BlockingRpcClient::connect(address, timeout, client_tls());
   StatusOr<RpcValue> reply =
       client ? client->call_here("weights.get", empty_payload(), timeout) : client.status();
   if (reply) {

@@ -61,12 +61,15 @@ std::string escape(const std::string& text) {
   return out;
 }
 
-// GET http://ADDRESS/TARGET asking for msgpack; the answer converted to T.
+// GET http://ADDRESS/TARGET (https:// with --tls-ca) asking for msgpack; the
+// answer converted to T.
 template <typename T>
 StatusOr<T> agent_get(const std::string& address, const std::string& target, Duration timeout) {
   CURL* curl = curl_easy_init();
   if (curl == nullptr) return Status::internal("cannot start libcurl");
-  std::string url = "http://" + address + target;
+  const TlsClientOptions& tls = client_tls();
+  std::string url = (tls.enabled() ? "https://" : "http://") + address + target;
+  if (tls.enabled()) curl_easy_setopt(curl, CURLOPT_CAINFO, tls.ca_file.c_str());
   std::string body;
   std::string accept = std::string("Accept: ") + kMsgpackContentType;
   struct curl_slist* headers = curl_slist_append(nullptr, accept.c_str());
@@ -108,7 +111,7 @@ StatusOr<T> agent_get(const std::string& address, const std::string& target, Dur
 
 StatusOr<RpcValue> ask_master(const std::string& master, const std::string& method,
                               Duration timeout) {
-  auto client = BlockingRpcClient::connect(master, timeout);
+  auto client = BlockingRpcClient::connect(master, timeout, client_tls());
   if (!client) {
     return Status::unavailable("cannot reach master at " + master_label(master) + ": " +
                                connect_error_reason(client.status()) +

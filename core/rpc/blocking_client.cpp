@@ -32,6 +32,7 @@ struct BlockingRpcClient::State {
   asio::io_context io;
   RpcConnectionPtr connection;
   std::string address;
+  TlsClientOptions tls;
 
   ~State() { close(); }
 
@@ -52,10 +53,13 @@ struct BlockingRpcClient::State {
   StatusOr<RpcConnectionPtr> open(const std::string& host_port, Duration timeout) {
     bool finished = false;
     StatusOr<RpcConnectionPtr> result = Status::internal("connect did not finish");
-    rpc_connect(io, host_port, RpcHandlers(), timeout, [&](StatusOr<RpcConnectionPtr> connection) {
-      result = std::move(connection);
-      finished = true;
-    });
+    rpc_connect(
+        io, host_port, RpcHandlers(), timeout,
+        [&](StatusOr<RpcConnectionPtr> connection) {
+          result = std::move(connection);
+          finished = true;
+        },
+        kDefaultMaxFrameBytes, tls);
     run_until(finished);
     return result;
   }
@@ -78,8 +82,10 @@ BlockingRpcClient::BlockingRpcClient(BlockingRpcClient&&) noexcept = default;
 BlockingRpcClient& BlockingRpcClient::operator=(BlockingRpcClient&&) noexcept = default;
 
 StatusOr<BlockingRpcClient> BlockingRpcClient::connect(const std::string& addresses,
-                                                       Duration timeout) {
+                                                       Duration timeout,
+                                                       const TlsClientOptions& tls) {
   auto state = std::make_unique<State>();
+  state->tls = tls;
   auto deadline = Clock::now() + timeout;
   std::string list = addresses;
   if (is_zk_address(addresses)) {

@@ -14,6 +14,7 @@
 
 #include "core/duration.hpp"
 #include "core/rpc/message.hpp"
+#include "core/rpc/tls_options.hpp"
 #include "core/status.hpp"
 
 namespace clusterctl {
@@ -26,8 +27,10 @@ class BlockingRpcClient {
 
   // Connects to the first reachable address of a comma list
   // ("127.0.0.1:5050,127.0.0.1:5052"), or to the leader a zk:// address
-  // names, and performs the hello exchange; all within `timeout`.
-  static StatusOr<BlockingRpcClient> connect(const std::string& addresses, Duration timeout);
+  // names, and performs the hello exchange; all within `timeout`. Over TLS
+  // when `tls` has a CA (also to a leader it follows).
+  static StatusOr<BlockingRpcClient> connect(const std::string& addresses, Duration timeout,
+                                             const TlsClientOptions& tls = {});
 
   // Calls `method`, following not_leader answers (see above), all within
   // `timeout`.

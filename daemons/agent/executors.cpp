@@ -86,6 +86,13 @@ StatusOr<ContainerConfig> AgentImpl::container_config(const RunTaskCall& call) c
                         "--recovery-timeout", format_duration(options_.recovery_timeout)});
   }
   config.env = current_environment();
+  if (!options_.server.tls.ca_file.empty()) {
+    // The executor checks this agent's certificate with the agent's CA.
+    std::erase_if(config.env, [](const std::string& entry) {
+      return entry.rfind("CLUSTERCTL_TLS_CA=", 0) == 0;
+    });
+    config.env.push_back("CLUSTERCTL_TLS_CA=" + options_.server.tls.ca_file);
+  }
   return config;
 }
 

@@ -60,6 +60,8 @@ class MasterLink {
     agent_id_ = agent_id;
     registrations_ = 1;  // what follows re-registers
   }
+  // TLS towards the master (when it has a CA). Call before start().
+  void set_tls(TlsClientOptions tls) { tls_ = std::move(tls); }
   void start();
   // Closes the connection and stops trying.
   void stop();
@@ -88,6 +90,7 @@ class MasterLink {
   Duration backoff_max_;
   Backoff backoff_;
   Callbacks callbacks_;
+  TlsClientOptions tls_;
   Timer retry_timer_;
   RpcConnectionPtr connection_;
   std::string target_;  // the master of the current attempt or connection ("" none)
