@@ -48,8 +48,12 @@ int run_executor(const ExecutorOptions& options) {
   executor.agent_address_file = options.agent_address_file;
   executor.recovery_timeout = options.recovery_timeout;
   // The agent says how to check its certificate (it runs TLS when it set this).
-  const char* ca = std::getenv("CLUSTERCTL_TLS_CA");
-  if (ca != nullptr) executor.tls.ca_file = ca;
+  for (auto [name, target] : {std::pair{"CLUSTERCTL_TLS_CA", &executor.tls.ca_file},
+                              std::pair{"CLUSTERCTL_TLS_CERT", &executor.tls.cert_file},
+                              std::pair{"CLUSTERCTL_TLS_KEY", &executor.tls.key_file}}) {
+    const char* value = std::getenv(name);
+    if (value != nullptr) *target = value;
+  }
   return run_command_executor(executor);
 }
 

@@ -188,11 +188,19 @@ TlsClientOptions& cli_tls() {
   return options;
 }
 
+// $NAME, or "" when it is not set.
+std::string env_or_empty(const char* name) {
+  const char* value = std::getenv(name);
+  return value != nullptr ? value : "";
+}
+
 }  // namespace
 
 void add_tls_client_flag(CLI::App& app) {
-  const char* env = std::getenv("CLUSTERCTL_TLS_CA");
-  if (env != nullptr && *env != '\0') cli_tls().ca_file = env;
+  cli_tls().ca_file = env_or_empty("CLUSTERCTL_TLS_CA");
+  // For a server with --tls-verify-peer (no flags: rarely needed).
+  cli_tls().cert_file = env_or_empty("CLUSTERCTL_TLS_CERT");
+  cli_tls().key_file = env_or_empty("CLUSTERCTL_TLS_KEY");
   app.add_option("--tls-ca", cli_tls().ca_file,
                  "PEM CA certificate to check the master's and agents' TLS certificates with "
                  "(TLS on; agents are read over https://); default: $CLUSTERCTL_TLS_CA")

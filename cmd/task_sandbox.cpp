@@ -70,6 +70,10 @@ StatusOr<T> agent_get(const std::string& address, const std::string& target, Dur
   const TlsClientOptions& tls = client_tls();
   std::string url = (tls.enabled() ? "https://" : "http://") + address + target;
   if (tls.enabled()) curl_easy_setopt(curl, CURLOPT_CAINFO, tls.ca_file.c_str());
+  if (tls.enabled() && !tls.cert_file.empty()) {
+    curl_easy_setopt(curl, CURLOPT_SSLCERT, tls.cert_file.c_str());
+    curl_easy_setopt(curl, CURLOPT_SSLKEY, tls.key_file.c_str());
+  }
   std::string body;
   std::string accept = std::string("Accept: ") + kMsgpackContentType;
   struct curl_slist* headers = curl_slist_append(nullptr, accept.c_str());

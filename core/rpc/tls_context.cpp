@@ -44,8 +44,10 @@ Status load_identity(ssl::context& context, const std::string& cert_flag,
   context.use_certificate_chain_file(cert_file, error);
   if (error) return unusable(cert_flag, cert_file, "PEM certificate", error);
   context.use_private_key_file(key_file, ssl::context::pem, error);
-  if (error) return unusable(key_flag, key_file, "PEM private key", error);
-  if (SSL_CTX_check_private_key(context.native_handle()) != 1) {
+  bool mismatch = error && ERR_GET_LIB(error.value()) == ERR_LIB_X509 &&
+                  ERR_GET_REASON(error.value()) == X509_R_KEY_VALUES_MISMATCH;
+  if (error && !mismatch) return unusable(key_flag, key_file, "PEM private key", error);
+  if (mismatch || SSL_CTX_check_private_key(context.native_handle()) != 1) {
     return Status::invalid(key_flag + " " + key_file + " is not the key of the certificate in " +
                            cert_flag + " " + cert_file);
   }

@@ -86,12 +86,17 @@ StatusOr<ContainerConfig> AgentImpl::container_config(const RunTaskCall& call) c
                         "--recovery-timeout", format_duration(options_.recovery_timeout)});
   }
   config.env = current_environment();
-  if (!options_.server.tls.ca_file.empty()) {
-    // The executor checks this agent's certificate with the agent's CA.
-    std::erase_if(config.env, [](const std::string& entry) {
-      return entry.rfind("CLUSTERCTL_TLS_CA=", 0) == 0;
-    });
-    config.env.push_back("CLUSTERCTL_TLS_CA=" + options_.server.tls.ca_file);
+  const TlsServerOptions& tls = options_.server.tls;
+  if (!tls.ca_file.empty()) {
+    // The executor checks this agent's certificate with the agent's CA and,
+    // when the agent verifies its peers, shows the agent's own certificate.
+    std::erase_if(config.env,
+                  [](const std::string& entry) { return entry.rfind("CLUSTERCTL_TLS_", 0) == 0; });
+    config.env.push_back("CLUSTERCTL_TLS_CA=" + tls.ca_file);
+    if (tls.verify_peer) {
+      config.env.push_back("CLUSTERCTL_TLS_CERT=" + tls.cert_file);
+      config.env.push_back("CLUSTERCTL_TLS_KEY=" + tls.key_file);
+    }
   }
   return config;
 }

@@ -45,9 +45,10 @@ class RpcTlsTest : public ::testing::Test {
 
   Status listen(TlsServerOptions tls, Duration hello_timeout = Duration(5000)) {
     RpcHandlers handlers;
-    handlers.on_request = [](const RpcConnectionPtr&, const RpcMessage& message,
-                             RpcResponder responder) { responder.reply(message.params); };
-    handlers.on_http = [](const HttpRequest&) { return HttpResponse{200, "text/plain", "hi"}; };
+    handlers.on_request = [](const RpcConnectionPtr&, const RpcMessage&, RpcResponder responder) {
+      responder.reply(empty_payload());
+    };
+    handlers.on_http = [](const HttpRequest&) { return HttpResponse(); };
     RpcServerOptions options;
     options.hello_timeout = options.http_head_timeout = hello_timeout;
     options.tls = std::move(tls);
@@ -127,9 +128,15 @@ TEST_F(RpcTlsTest, PlainHttpToATlsRequiredPortGets426) {
   auto socket = raw_socket();
   asio::write(socket, asio::buffer(std::string("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")));
   std::string answer;
-  boost::system::error_code error;
-  char buffer[4096];
-  while (!error) answer.append(buffer, socket.read_some(asio::buffer(buffer), error));
+  socket.non_blocking(true);
+  bool closed = run_io_until(io_, [&] {
+    char buffer[4096];
+    boost::system::error_code error;
+    size_t size = socket.read_some(asio::buffer(buffer), error);
+    answer.append(buffer, error ? 0 : size);
+    return error && error != asio::error::would_block;
+  });
+  EXPECT_TRUE(closed);
   EXPECT_EQ(answer.rfind("HTTP/1.1 426", 0), 0u) << answer;
   EXPECT_NE(answer.find(kTlsRequiredMessage), std::string::npos) << answer;
 }
