@@ -60,6 +60,14 @@ void setup_agent(CLI::App& app) {
   add_duration_flag(app, "--executor-reregister-timeout", daemon.executor_reregister_timeout,
                     "After a restart, how long recovered executors have to reconnect before "
                     "they are killed");
+  app.add_flag("--switch-user", daemon.switch_user,
+               "When run as root: tasks and executors run as the task's user, who owns the "
+               "sandbox (--switch-user=false: as the agent's user)")
+      ->capture_default_str();
+  app.add_option("--executor-environment", daemon.executor_environment,
+                 "Variables for every executor and task, a JSON object of strings, e.g. "
+                 "'{\"JAVA_HOME\": \"/opt/jdk\"}' (tasks never get the agent's environment)")
+      ->type_name("JSON");
   add_container_flags(app, daemon.containers);
   add_connection_flags(app, daemon.server);
   add_tls_server_flags(app, daemon.server.tls);

@@ -19,11 +19,10 @@ namespace clusterctl::cmd {
 
 namespace {
 
+// The user this process runs as (never $USER, which the caller can set).
 std::string current_user() {
-  const char* user = std::getenv("USER");
-  if (user != nullptr && *user != '\0') return user;
   struct passwd* entry = ::getpwuid(::geteuid());
-  return entry != nullptr ? entry->pw_name : "unknown";
+  return entry != nullptr ? entry->pw_name : std::to_string(::geteuid());
 }
 
 std::string host_name() {
@@ -132,7 +131,7 @@ void CommandScheduler::subscribe() {
   FrameworkInfo info;
   info.name = options_.framework_name;
   info.roles = {options_.role};
-  info.user = current_user();
+  info.user = options_.user.empty() ? current_user() : options_.user;
   info.hostname = host_name();
   info.id = framework_id_;  // empty the first time
   info.checkpoint = options_.checkpoint;

@@ -36,7 +36,8 @@ struct CommandSchedulerOptions {
   Resources resources;
   std::string role = "*";
   std::string framework_name = "clusterctl-execute";
-  Duration kill_after{3000};        // the task's grace between SIGTERM and SIGKILL
+  std::string user;           // FrameworkInfo.user: the task runs as it; empty: the caller's user
+  Duration kill_after{3000};  // the task's grace between SIGTERM and SIGKILL
   std::optional<Duration> timeout;  // give up when no offer fits within this; unset: never
   // Per master address; with ZooKeeper (or while standbys name no leader),
   // the time to find the leader before the first subscription.

@@ -100,6 +100,7 @@ struct ExecuteOptions {
   bool shell = true;                 // false: split the command on whitespace
   std::string role = "*";
   std::string framework_name = "clusterctl-execute";
+  std::string user;  // empty: the caller's user
   Duration kill_after{3000};
   std::optional<Duration> timeout;  // unset: wait for resources forever
   LogLevel log_level = LogLevel::kWarning;

@@ -182,6 +182,10 @@ void setup_execute(CLI::App& app) {
       ->type_name("ROLE")
       ->capture_default_str()
       ->check(role_validator());
+  app.add_option("--user", options->user,
+                 "OS user the task runs as on an agent that switches users (default: yours)")
+      ->type_name("USER")
+      ->check(make_validator(check_not_blank));
   app.add_option("--framework-name", options->framework_name,
                  "Name shown by 'clusterctl frameworks'")
       ->type_name("NAME")
@@ -256,6 +260,7 @@ int run_execute(const ExecuteOptions& options) {
   }
   scheduler.role = options.role;
   scheduler.framework_name = options.framework_name;
+  scheduler.user = options.user;
   scheduler.kill_after = options.kill_after;
   scheduler.timeout = options.timeout;
   scheduler.checkpoint = options.checkpoint;

@@ -1,6 +1,9 @@
 // clusterctl executor (hidden): the built-in command executor. An agent starts
 // it for each task; it connects back to the agent and runs the task's command.
+// It proves itself to the agent with the secret the agent put in its
+// environment (CLUSTERCTL_EXECUTOR_SECRET), which its task does not get.
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 
 #include "cmd/commands.hpp"
@@ -8,6 +11,23 @@
 #include "daemons/executor/command_executor.hpp"
 
 namespace clusterctl::cmd {
+
+namespace {
+
+// The secret the agent gave this executor, taken out of the environment so
+// that the task never inherits it: the variable is unset, and its value is
+// overwritten where the kernel shows the initial environment
+// (/proc/PID/environ, readable by the task's user).
+std::string take_executor_secret() {
+  char* value = std::getenv("CLUSTERCTL_EXECUTOR_SECRET");
+  if (value == nullptr) return "";
+  std::string secret = value;
+  std::memset(value, 'x', secret.size());
+  ::unsetenv("CLUSTERCTL_EXECUTOR_SECRET");
+  return secret;
+}
+
+}  // namespace
 
 void setup_executor(CLI::App& app) {
   auto options = std::make_shared<ExecutorOptions>();
@@ -54,6 +74,7 @@ int run_executor(const ExecutorOptions& options) {
     const char* value = std::getenv(name);
     if (value != nullptr) *target = value;
   }
+  executor.secret = take_executor_secret();
   return run_command_executor(executor);
 }
 

@@ -27,8 +27,9 @@ std::string parent_dir(const std::string& path) {
 }
 
 // Creates `path` with `content`; with `sync`, on disk when this returns.
-Status write_whole(const std::string& path, const std::string& content, bool sync) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+Status write_whole(const std::string& path, const std::string& content, bool sync,
+                   mode_t mode = 0644) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
   if (fd < 0) return errno_status("cannot create " + path);
   const char* data = content.data();
   size_t left = content.size();
@@ -81,11 +82,12 @@ Status sync_file_systems(const std::vector<std::string>& dirs) {
 }  // namespace
 
 std::vector<Status> write_files_atomic(
-    const std::vector<std::pair<std::string, std::string>>& files) {
+    const std::vector<std::pair<std::string, std::string>>& files, mode_t mode) {
   std::vector<Status> results;
   std::vector<std::string> dirs;
   for (const auto& [path, content] : files) {
-    results.push_back(write_whole(temporary_path(path), content, false));
+    ::unlink(temporary_path(path).c_str());  // a leftover would keep its mode
+    results.push_back(write_whole(temporary_path(path), content, false, mode));
     if (std::find(dirs.begin(), dirs.end(), parent_dir(path)) == dirs.end())
       dirs.push_back(parent_dir(path));
   }

@@ -4,6 +4,8 @@
 // Thread-safe for distinct paths.
 #pragma once
 
+#include <sys/types.h>
+
 #include <string>
 #include <utility>
 #include <vector>
@@ -22,9 +24,10 @@ Status write_file_atomic(const std::string& path, const std::string& content);
 // two per file: every temporary file is written, the file systems holding
 // them are synced (syncfs), every file is renamed into place, and they are
 // synced again. Returns one Status per file, in order. A directory that does
-// not exist is an error for its file, as with write_file_atomic.
+// not exist is an error for its file, as with write_file_atomic. The files
+// get `mode` (0600 for secrets).
 std::vector<Status> write_files_atomic(
-    const std::vector<std::pair<std::string, std::string>>& files);
+    const std::vector<std::pair<std::string, std::string>>& files, mode_t mode = 0644);
 
 // The whole file; a missing file is kNotFound, other failures kIoError, each
 // naming the path.

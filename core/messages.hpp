@@ -56,8 +56,8 @@ struct FrameworkInfo {
   // this principal may subscribe again under the id (failover).
   std::string principal;
   bool operator==(const FrameworkInfo& other) const = default;
-  MSGPACK_DEFINE_MAP(id, name, roles, user, hostname, partition_aware, checkpoint,
-                     failover_timeout, principal);
+  MSGPACK_DEFINE_MAP(id, name, roles, user, hostname, partition_aware, checkpoint, failover_timeout,
+                     principal);
 };
 
 // An artifact the agent fetches into the sandbox before the task starts
@@ -106,8 +106,11 @@ struct TaskInfo {
   CommandInfo command;
   int64_t kill_grace_millis = 3000;  // SIGTERM, then SIGKILL after this
   std::optional<HealthCheckInfo> health_check;
+  // The OS user the task runs as on an agent that switches users (empty: the
+  // framework's FrameworkInfo.user).
+  std::string user;
   MSGPACK_DEFINE_MAP(task_id, name, agent_id, role, resources, command, kill_grace_millis,
-                     health_check);
+                     health_check, user);
 };
 
 // A status update for one task. state travels as its name ("RUNNING"); an
@@ -210,8 +213,9 @@ struct RunTaskCall {
   std::string framework_name;
   std::string executor_id;
   TaskInfo task;
-  bool checkpoint = false;  // the framework's FrameworkInfo.checkpoint
-  MSGPACK_DEFINE_MAP(framework_id, framework_name, executor_id, task, checkpoint);
+  bool checkpoint = false;     // the framework's FrameworkInfo.checkpoint
+  std::string framework_user;  // the framework's FrameworkInfo.user (task.user wins if set)
+  MSGPACK_DEFINE_MAP(framework_id, framework_name, executor_id, task, checkpoint, framework_user);
 };
 
 // agent -> master (re-registration): what runs there now.
@@ -239,13 +243,16 @@ struct SubscribeReply {
   MSGPACK_DEFINE_MAP(framework_id);
 };
 
-// executor -> agent: the executor is up and asks for its task.
+// executor -> agent: the executor is up and asks for its task. `secret` is the
+// token the agent gave this executor in CLUSTERCTL_EXECUTOR_SECRET: it proves
+// the caller is the process the agent started.
 struct RegisterExecutorCall {
   std::string framework_id;
   std::string executor_id;
   std::string container_id;
   int32_t pid = 0;
-  MSGPACK_DEFINE_MAP(framework_id, executor_id, container_id, pid);
+  std::string secret;
+  MSGPACK_DEFINE_MAP(framework_id, executor_id, container_id, pid, secret);
 };
 
 struct RegisterExecutorReply {

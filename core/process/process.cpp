@@ -115,8 +115,8 @@ StatusOr<pid_t> spawn_process(const SpawnOptions& options) {
   }
   int err_target =
       options.stderr_fd >= 0 ? options.stderr_fd : (err_fd.get() >= 0 ? err_fd.get() : out_target);
-  if (options.new_pid_namespace) {
-    return spawn_in_pid_namespace(options, in.get(), out_target, err_target);
+  if (options.new_pid_namespace || options.credentials) {
+    return spawn_cloned(options, in.get(), out_target, err_target);
   }
   SpawnAttributes spawn;
   posix_spawn_file_actions_adddup2(&spawn.actions, in.get(), 0);

@@ -17,6 +17,7 @@
 #include <sys/types.h>
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,15 @@
 #include "core/status.hpp"
 
 namespace clusterctl {
+
+// The user a child runs as: set in the child before exec, supplementary
+// groups first, then the gid, then the uid (all of real, effective and saved),
+// so that a non-root child keeps no capability and cannot switch back.
+struct SpawnCredentials {
+  uid_t uid = 0;
+  gid_t gid = 0;
+  std::vector<gid_t> groups;  // supplementary groups (initgroups' list)
+};
 
 struct SpawnOptions {
   // argv[0] is the program: a path, or a name looked up in this process's PATH.
@@ -45,6 +55,8 @@ struct SpawnOptions {
   // with a /proc of its own, so that it and its descendants see and signal
   // only each other. Needs root. argv[0] is then looked up in env's PATH.
   bool new_pid_namespace = false;
+  // Runs the child as another user (needs root). Unset: this process's user.
+  std::optional<SpawnCredentials> credentials;
 };
 
 // Starts the child; errors name the program and the reason ("cannot run

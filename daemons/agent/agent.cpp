@@ -16,6 +16,7 @@
 #include "core/zk/zk_address.hpp"
 #include "daemons/agent/agent_impl.hpp"
 #include "daemons/agent/resource_detection.hpp"
+#include "daemons/agent/task_user.hpp"
 
 namespace clusterctl {
 
@@ -76,6 +77,8 @@ Status complete_options(AgentOptions& options) {
     return Status::invalid("unknown --reconfiguration-policy '" + options.reconfiguration_policy +
                            "': use equal or additive");
   }
+  auto environment = parse_executor_environment(options.executor_environment);
+  if (!environment) return environment.status();
   return Status::ok();
 }
 
@@ -168,6 +171,12 @@ AgentImpl::~AgentImpl() {
 }
 
 Status AgentImpl::start() {
+  auto environment = parse_executor_environment(options_.executor_environment);
+  if (!environment) return environment.status();
+  executor_environment_ = std::move(environment).value();
+  if (options_.switch_user && ::geteuid() != 0) {
+    LOG(kInfo) << "tasks run as this agent's user: switching users needs root";
+  }
   RpcHandlers handlers;
   handlers.on_request = [this](const RpcConnectionPtr& connection, const RpcMessage& message,
                                RpcResponder responder) {

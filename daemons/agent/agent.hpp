@@ -52,6 +52,13 @@ struct AgentOptions {
   // Unacknowledged status updates are sent again after this, doubling up to max.
   Duration status_update_retry_min{1000};
   Duration status_update_retry_max{30000};
+  // When the agent runs as root: tasks and their executors run as the task's
+  // user (TaskInfo.user, else FrameworkInfo.user) and their sandbox belongs
+  // to it. false: they run as the agent's user.
+  bool switch_user = true;
+  // Variables added to every executor's (and task's) environment: a JSON
+  // object of strings, '{"JAVA_HOME": "/opt/jdk"}'. Empty: none.
+  std::string executor_environment;
 };
 
 class Agent {

@@ -38,6 +38,7 @@
 #include "daemons/agent/master_link.hpp"
 #include "daemons/agent/sandbox_gc.hpp"
 #include "daemons/agent/status_update_manager.hpp"
+#include "daemons/agent/task_user.hpp"
 
 namespace clusterctl {
 
@@ -117,6 +118,8 @@ class AgentImpl : public Agent {
   // executors.cpp
   void run_task(const RunTaskCall& call, RpcResponder responder);
   StatusOr<ContainerConfig> container_config(const RunTaskCall& call) const;
+  // The user the task runs as (task_user.hpp); errors fail the launch.
+  StatusOr<TaskUser> task_user(const RunTaskCall& call) const;
   void register_executor(const RpcConnectionPtr& connection, const RegisterExecutorCall& call,
                          RpcResponder responder);
   void executor_update(const RpcConnectionPtr& connection, TaskStatus status,
@@ -190,7 +193,8 @@ class AgentImpl : public Agent {
   Resources resources_;
   Attributes attributes_;
   std::unique_ptr<RpcServer> server_;
-  std::string executor_address_;  // where executors reach this agent
+  std::string executor_address_;                             // where executors reach this agent
+  std::map<std::string, std::string> executor_environment_;  // --executor-environment
   ChildWatcher watcher_;
   CheckpointWriter writer_;  // before updates_: its callbacks go there
   StatusUpdateManager updates_;

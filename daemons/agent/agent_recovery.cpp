@@ -41,6 +41,8 @@ ExecutorCheckpoint executor_checkpoint(const ExecutorRecord& executor) {
   checkpoint.pid_start_time = executor.pid_start_time;
   checkpoint.task_pid = executor.task_group;
   checkpoint.task_start_time = executor.task_start_time;
+  checkpoint.secret = config.secret;
+  checkpoint.user = config.user;
   return checkpoint;
 }
 
@@ -52,6 +54,8 @@ ContainerConfig container_of(const ExecutorCheckpoint& checkpoint) {
   config.sandbox = checkpoint.sandbox;
   config.log_path = checkpoint.log_path;
   config.task = checkpoint.task;
+  config.secret = checkpoint.secret;
+  config.user = checkpoint.user;
   return config;
 }
 

@@ -5,7 +5,8 @@
 //   WORK_DIR/meta/boot_id    the machine's boot id (text) when the agent ran
 //   WORK_DIR/meta/address    text: host:port of the agent (executors reconnect there)
 //   WORK_DIR/meta/agent      AgentCheckpoint
-//   WORK_DIR/meta/runs/CONTAINER_ID/executor  ExecutorCheckpoint (checkpointing frameworks only)
+//   WORK_DIR/meta/runs/CONTAINER_ID/executor  ExecutorCheckpoint (checkpointing frameworks only;
+//                                             it holds the executor's secret)
 //   WORK_DIR/meta/runs/CONTAINER_ID/updates   UpdateStreamCheckpoint: its task's status updates
 //
 // One executor runs one task, so a run's directory holds both. It is removed
@@ -50,8 +51,12 @@ struct ExecutorCheckpoint {
   uint64_t pid_start_time = 0;  // process_start_time(pid): tells a reused pid apart
   int32_t task_pid = 0;         // the task, leader of its own process group, once it runs
   uint64_t task_start_time = 0;
+  // The executor's secret (task_user.hpp): a recovered executor proves itself
+  // with it. The file is mode 0600.
+  std::string secret;
+  std::string user;  // the user the executor runs as
   MSGPACK_DEFINE_MAP(container_id, framework_id, executor_id, sandbox, log_path, task, pid,
-                     pid_start_time, task_pid, task_start_time);
+                     pid_start_time, task_pid, task_start_time, secret, user);
 };
 
 struct UpdateStreamCheckpoint {

@@ -45,7 +45,8 @@ std::vector<Status> CheckpointWriter::perform(const std::vector<Operation>& batc
       indexes.push_back(next);
       files.emplace_back(batch[next].path, batch[next].content);
     }
-    std::vector<Status> written = write_files_atomic(files);
+    // Mode 0600: executor checkpoints hold the executors' secrets.
+    std::vector<Status> written = write_files_atomic(files, 0600);
     for (size_t i = 0; i < indexes.size(); ++i) results[indexes[i]] = written[i];
   }
   return results;

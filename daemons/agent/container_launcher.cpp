@@ -55,6 +55,7 @@ StatusOr<pid_t> ContainerLauncher::spawn(const ContainerConfig& config,
   options.working_dir = config.sandbox;
   options.stdout_path = config.log_path;
   options.stderr_path = config.log_path;
+  options.credentials = config.credentials;
   for (const std::string& name : launch.namespaces) {
     if (name != "pid")
       return Status::invalid("an isolator asked for an unknown namespace '" + name + "'");

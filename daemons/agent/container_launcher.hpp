@@ -4,7 +4,8 @@
 //                        agent's thread (fetching artifacts, creating
 //                        cgroups); each may add launch requirements
 //   spawn(config)        the executor process, in its own session (and a new
-//                        pid namespace when a hook asked for one)
+//                        pid namespace when a hook asked for one), as the
+//                        config's user
 //   isolate(config, pid) right after the spawn (moving it into its cgroups);
 //                        the agent answers executor.register only after this
 //                        finished, so the executor cannot get its task before
@@ -26,11 +27,13 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/isolator_messages.hpp"
 #include "core/messages.hpp"
+#include "core/process/process.hpp"
 #include "core/status.hpp"
 
 namespace clusterctl {
@@ -44,6 +47,10 @@ struct ContainerConfig {
   std::vector<std::string> argv;  // the executor's command line
   std::vector<std::string> env;
   std::string log_path;  // the executor's own stdout and stderr
+  // The user the executor and its task run as; unset: the agent's.
+  std::optional<SpawnCredentials> credentials;
+  std::string user;    // its name (the agent's user when not switched)
+  std::string secret;  // the executor proves itself with it (task_user.hpp)
 };
 
 // One step around a container's life (the fetcher, the isolators). Every

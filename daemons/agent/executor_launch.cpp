@@ -1,7 +1,8 @@
 // The launch of an executor, step by step, each step a reaction on the
 // agent's thread: prepare the container (isolators, fetcher; off the loop),
-// spawn the executor, isolate it, checkpoint it (for a checkpointing
-// framework), and only then answer its executor.register. A task that ends
+// hand the sandbox to the task's user, spawn the executor (as that user),
+// isolate it, checkpoint it (for a checkpointing framework), and only then
+// answer its executor.register (which the executor's secret must prove). A task that ends
 // before its executor exists ends here. And the end of every container:
 // cleanup, then the sandbox goes to the GC (a checkpointed run's once its
 // checkpoint is removed). Each step moves the executor's phase
@@ -98,7 +99,12 @@ void AgentImpl::prepared(const std::string& container_id, PrepareResult result) 
     failure = make_status(executor, TaskState::kFailed, result.failure_reason,
                           result.launch.status().message());
   } else {
-    StatusOr<pid_t> pid = launcher_.spawn(config, *result.launch);
+    // The task's user owns its sandbox, the fetched artifacts and the executor's log.
+    Status owned = config.credentials
+                       ? hand_over_sandbox(config.sandbox, config.log_path, config.credentials->uid,
+                                           config.credentials->gid)
+                       : Status::ok();
+    StatusOr<pid_t> pid = owned ? launcher_.spawn(config, *result.launch) : StatusOr<pid_t>(owned);
     if (pid) {
       executor.pid = *pid;
       executor.pid_start_time = process_start_time(*pid).value_or(0);

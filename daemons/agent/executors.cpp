@@ -35,6 +35,30 @@ void kill_group(pid_t pgid) {
   }
 }
 
+// Only the process the agent started holds its secret, and only one
+// connection speaks for an executor at a time.
+Status check_executor_identity(const ExecutorRecord& executor, const RpcConnectionPtr& connection,
+                               const RegisterExecutorCall& call) {
+  const std::string who = "executor " + call.executor_id + " of framework " + call.framework_id +
+                          " (container " + call.container_id + ")";
+  if (executor.config.secret.empty()) {
+    // Started by an agent version without secrets and recovered: nothing to check against.
+    LOG(kWarning) << who << " registers without a secret: it predates executor secrets";
+  } else if (call.secret.empty()) {
+    return Status::permission_denied(
+        "refused to register " + who +
+        ": no executor secret given (the agent passes it to the executor it starts in "
+        "CLUSTERCTL_EXECUTOR_SECRET)");
+  } else if (!secret_matches(executor.config.secret, call.secret)) {
+    return Status::permission_denied("refused to register " + who + ": wrong executor secret");
+  }
+  if (executor.connection && executor.connection->is_open() && executor.connection != connection) {
+    return Status::permission_denied("refused to register " + who +
+                                     ": that executor is already connected");
+  }
+  return Status::ok();
+}
+
 }  // namespace
 
 void AgentImpl::run_task(const RunTaskCall& call, RpcResponder responder) {
@@ -65,12 +89,24 @@ StatusOr<ContainerConfig> AgentImpl::container_config(const RunTaskCall& call) c
   config.executor_id = call.executor_id.empty() ? call.task.task_id : call.executor_id;
   config.task = call.task;
   config.task.agent_id = link_.agent_id();
+  auto user = task_user(call);
+  if (!user) return user.status();
+  config.user = user->name;
+  if (user->credentials.uid != ::geteuid()) config.credentials = user->credentials;
+  auto secret = new_executor_secret();
+  if (!secret) return secret.status();
+  config.secret = *secret;
   SandboxId sandbox_id{link_.agent_id(), config.framework_id, config.executor_id,
                        config.container_id};
   auto sandbox = create_sandbox(options_.work_dir, sandbox_id);
   if (!sandbox) return sandbox.status();
   config.sandbox = *sandbox;
   config.log_path = config.sandbox + "/executor.log";
+  if (config.credentials) {  // fetched artifacts are handed over again once fetched
+    Status owned =
+        hand_over_sandbox(config.sandbox, "", config.credentials->uid, config.credentials->gid);
+    if (!owned) return owned;
+  }
   // clang-format off
   config.argv = {options_.executor_binary, "executor",
                  "--agent", executor_address_,
@@ -85,13 +121,13 @@ StatusOr<ContainerConfig> AgentImpl::container_config(const RunTaskCall& call) c
                        {"--checkpoint", "--agent-address-file", address_path(options_.work_dir),
                         "--recovery-timeout", format_duration(options_.recovery_timeout)});
   }
-  config.env = current_environment();
+  // A clean environment, never the agent's; the executor removes the secret
+  // from what its task gets.
+  config.env = executor_environment(*user, executor_environment_, config.secret);
   const TlsServerOptions& tls = options_.server.tls;
   if (!tls.ca_file.empty()) {
     // The executor checks this agent's certificate with the agent's CA and,
     // when the agent verifies its peers, shows the agent's own certificate.
-    std::erase_if(config.env,
-                  [](const std::string& entry) { return entry.rfind("CLUSTERCTL_TLS_", 0) == 0; });
     config.env.push_back("CLUSTERCTL_TLS_CA=" + tls.ca_file);
     if (tls.verify_peer) {
       config.env.push_back("CLUSTERCTL_TLS_CERT=" + tls.cert_file);
@@ -99,6 +135,14 @@ StatusOr<ContainerConfig> AgentImpl::container_config(const RunTaskCall& call) c
     }
   }
   return config;
+}
+
+// The task's user when the agent switches users (root, --switch-user), else
+// the agent's own.
+StatusOr<TaskUser> AgentImpl::task_user(const RunTaskCall& call) const {
+  const std::string& name = call.task.user.empty() ? call.framework_user : call.task.user;
+  if (!options_.switch_user || ::geteuid() != 0 || name.empty()) return current_task_user();
+  return lookup_task_user(name, options_.hostname);
 }
 
 void AgentImpl::register_executor(const RpcConnectionPtr& connection,
@@ -115,6 +159,13 @@ void AgentImpl::register_executor(const RpcConnectionPtr& connection,
     return;
   }
   ExecutorRecord& executor = *found->second;
+  Status proved = check_executor_identity(executor, connection, call);
+  if (!proved) {
+    LOG(kWarning) << "refused executor.register from " << connection->peer_address() << ": "
+                  << proved.message();
+    responder.fail(proved);
+    return;
+  }
   if (call.pid != executor.pid && call.pid != 1) {  // 1: in a pid namespace of its own
     LOG(kWarning) << "executor " << call.executor_id << " says its pid is " << call.pid
                   << "; the agent started " << executor.pid;

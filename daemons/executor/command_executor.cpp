@@ -29,8 +29,9 @@ AgentSessionOptions session_options(const CommandExecutorOptions& options) {
   session.agent_address_file = options.agent_address_file;
   session.checkpoint = options.checkpoint;
   session.recovery_timeout = options.recovery_timeout;
-  session.identity = RegisterExecutorCall{options.framework_id, options.executor_id,
-                                          options.container_id, static_cast<int32_t>(::getpid())};
+  session.identity =
+      RegisterExecutorCall{options.framework_id, options.executor_id, options.container_id,
+                           static_cast<int32_t>(::getpid()), options.secret};
   return session;
 }
 

@@ -44,6 +44,7 @@ void MasterImpl::launch_task(const std::string& framework_id, TaskInfo task) {
   call.executor_id = record.executor_id;
   call.task = task;
   call.checkpoint = state_.frameworks.at(framework_id).info.checkpoint;
+  call.framework_user = state_.frameworks.at(framework_id).info.user;
   if (!agent.connection) {
     update_task(key, make_status(record, TaskState::kLost, "launch failed",
                                  "agent " + task.agent_id + " is not connected"));

@@ -265,7 +265,7 @@ TEST_F(AgentTest, RefusesAnExecutorRegistrationBeforeTheSpawn) {
   RpcConnectionPtr impostor = connected->value();
   std::optional<StatusOr<RpcValue>> registered;
   impostor->call("executor.register",
-                 pack_payload(RegisterExecutorCall{"fw-1", "t1", container_id, 4242}),
+                 pack_payload(RegisterExecutorCall{"fw-1", "t1", container_id, 4242, ""}),
                  Duration(5000), [&](StatusOr<RpcValue> reply) { registered = std::move(reply); });
   run_until([&] { return registered.has_value(); }, "the answer to executor.register");
   EXPECT_EQ(registered->status().kind(), ErrorKind::kNotFound) << registered->status().message();
@@ -274,6 +274,39 @@ TEST_F(AgentTest, RefusesAnExecutorRegistrationBeforeTheSpawn) {
   ASSERT_TRUE(call_agent("agent.kill_task", pack_payload(KillTaskCall{"fw-1", "t1", -1})));
   run_until([&] { return has_state("KILLED"); }, "KILLED");
   EXPECT_FALSE(has_state("FINISHED"));
+  impostor->close("test done");
+}
+
+// With a stolen container id, but without the executor's secret (or with a
+// wrong one), executor.register is refused; the real executor keeps its task.
+TEST_F(AgentTest, RefusesAnExecutorImpostorWhileTheRealOneRuns) {
+  start_agent();
+  ASSERT_TRUE(call_agent("agent.run_task", pack_payload(task_call("t1", "sleep 60"))));
+  run_until([&] { return has_state("RUNNING"); }, "RUNNING");
+  std::string container_id = std::filesystem::read_symlink(runs_dir("t1") + "/latest").string();
+  std::optional<StatusOr<RpcConnectionPtr>> connected;
+  rpc_connect(io_, agent_->address(), RpcHandlers{}, Duration(5000),
+              [&](StatusOr<RpcConnectionPtr> connection) { connected = std::move(connection); });
+  run_until([&] { return connected.has_value(); }, "a connection to the agent");
+  ASSERT_TRUE(connected->is_ok()) << connected->status().message();
+  RpcConnectionPtr impostor = connected->value();
+  for (const std::string& secret : {std::string(), std::string(64, 'a')}) {
+    std::optional<StatusOr<RpcValue>> registered;
+    impostor->call("executor.register",
+                   pack_payload(RegisterExecutorCall{"fw-1", "t1", container_id, 4242, secret}),
+                   Duration(5000),
+                   [&](StatusOr<RpcValue> reply) { registered = std::move(reply); });
+    run_until([&] { return registered.has_value(); }, "the answer to executor.register");
+    EXPECT_EQ(registered->status().kind(), ErrorKind::kPermissionDenied);
+    EXPECT_NE(registered->status().message().find(secret.empty() ? "no executor secret"
+                                                                 : "wrong executor secret"),
+              std::string::npos)
+        << registered->status().message();
+  }
+  // The real executor still has the task: it kills it when asked.
+  ASSERT_TRUE(call_agent("agent.kill_task", pack_payload(KillTaskCall{"fw-1", "t1", 1000})));
+  run_until([&] { return has_state("KILLED"); }, "KILLED");
+  EXPECT_EQ(master_->updates.back().reason, "killed");
   impostor->close("test done");
 }
 
