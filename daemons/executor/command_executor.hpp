@@ -31,7 +31,7 @@ struct CommandExecutorOptions {
   std::string agent_address_file;  // where a restarted agent says its address
   Duration recovery_timeout{15 * 60 * 1000};
   TlsClientOptions tls;  // towards the agent: its CA from $CLUSTERCTL_TLS_CA
-  std::string secret;  // presented in executor.register (from CLUSTERCTL_EXECUTOR_SECRET)
+  std::string secret;    // presented in executor.register (from CLUSTERCTL_EXECUTOR_SECRET)
 };
 
 // Returns the process exit code: 0 once the terminal update was acknowledged,
