@@ -76,6 +76,7 @@ void setup_agent(CLI::App& app) {
   add_container_flags(app, daemon.containers);
   add_connection_flags(app, daemon.server);
   add_agent_authorization_flags(app, daemon);
+  add_tls_server_flags(app, daemon.server.tls);
   add_log_level_flag(app, options->log_level);
   set_run(app, options, &run_agent);
 }

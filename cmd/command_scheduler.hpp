@@ -24,12 +24,14 @@
 #include "core/duration.hpp"
 #include "core/messages.hpp"
 #include "core/resources.hpp"
+#include "core/rpc/tls_options.hpp"
 #include "core/task_state.hpp"
 
 namespace clusterctl::cmd {
 
 struct CommandSchedulerOptions {
   std::string master = "127.0.0.1:5050";  // host:port, a comma list or zk://
+  TlsClientOptions tls;                   // TLS towards the master when it has a CA
   std::string name;                       // the task's name
   CommandInfo command;
   Resources resources;

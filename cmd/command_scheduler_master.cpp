@@ -20,19 +20,21 @@ void CommandScheduler::connect_next() {
   waiting_for_leader_ = false;
   target_ = *master;
   uint64_t attempt = ++attempt_;
-  rpc_connect(io_, target_, handlers(), options_.connect_timeout,
-              [this, attempt](StatusOr<RpcConnectionPtr> connection) {
-                if (done_ || attempt != attempt_) {
-                  if (connection) (*connection)->close("connection attempt abandoned");
-                  return;
-                }
-                if (!connection) {
-                  last_connect_error_ = connect_error_reason(connection.status());
-                  on_connect_failed();
-                  return;
-                }
-                authenticate(*connection, attempt);
-              });
+  rpc_connect(
+      io_, target_, handlers(), options_.connect_timeout,
+      [this, attempt](StatusOr<RpcConnectionPtr> connection) {
+        if (done_ || attempt != attempt_) {
+          if (connection) (*connection)->close("connection attempt abandoned");
+          return;
+        }
+        if (!connection) {
+          last_connect_error_ = connect_error_reason(connection.status());
+          on_connect_failed();
+          return;
+        }
+        authenticate(*connection, attempt);
+      },
+      kDefaultMaxFrameBytes, options_.tls);
 }
 
 // Authenticates a new connection (when execute has a --principal), then subscribes.

@@ -136,6 +136,7 @@ void setup_execute(CLI::App& app) {
   auto options = std::make_shared<ExecuteOptions>();
   add_master_flag(app, options->master);
   add_credential_flags(app, options->principal, options->secret_file);
+  add_tls_client_flag(app);
   app.add_option("--name", options->name, "Name of the task; its id is NAME-<random suffix>")
       ->type_name("NAME")
       ->required()
@@ -214,6 +215,7 @@ int run_execute(const ExecuteOptions& options) {
   set_log_level(options.log_level);
   CommandSchedulerOptions scheduler;
   scheduler.master = options.master;
+  scheduler.tls = client_tls();
   scheduler.name = options.name;
   auto credential = client_credential(options.principal, options.secret_file);
   if (!credential) {

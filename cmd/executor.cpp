@@ -67,6 +67,16 @@ int run_executor(const ExecutorOptions& options) {
   executor.checkpoint = options.checkpoint;
   executor.agent_address_file = options.agent_address_file;
   executor.recovery_timeout = options.recovery_timeout;
+  // The agent says how to check its certificate (it runs TLS when it set
+  // this) and which to show; the task keeps only the CA.
+  for (auto [name, target] : {std::pair{"CLUSTERCTL_TLS_CA", &executor.tls.ca_file},
+                              std::pair{"CLUSTERCTL_TLS_CERT", &executor.tls.cert_file},
+                              std::pair{"CLUSTERCTL_TLS_KEY", &executor.tls.key_file}}) {
+    const char* value = std::getenv(name);
+    if (value != nullptr) *target = value;
+  }
+  ::unsetenv("CLUSTERCTL_TLS_CERT");
+  ::unsetenv("CLUSTERCTL_TLS_KEY");
   executor.secret = take_executor_secret();
   return run_command_executor(executor);
 }

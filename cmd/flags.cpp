@@ -173,6 +173,54 @@ void add_connection_flags(CLI::App& app, RpcServerOptions& target) {
       ->check(make_validator([](const std::string& text) { return positive_duration(text); }));
 }
 
+void add_tls_server_flags(CLI::App& app, TlsServerOptions& target) {
+  app.add_option("--tls-cert", target.cert_file,
+                 "PEM certificate (chain) of this daemon: its port takes TLS as well as plain "
+                 "connections, RPC and HTTP alike")
+      ->type_name("FILE");
+  app.add_option("--tls-key", target.key_file,
+                 "PEM private key of --tls-cert (must not be readable by group or others)")
+      ->type_name("FILE");
+  app.add_option("--tls-ca", target.ca_file,
+                 "PEM CA certificate(s): verify client certificates (--tls-verify-peer) and, as "
+                 "a client (agent to master, executors to their agent), the server's")
+      ->type_name("FILE");
+  app.add_flag("--tls-verify-peer", target.verify_peer,
+               "TLS clients must show a certificate signed by --tls-ca");
+  app.add_flag("--tls-required", target.required,
+               "Refuse plain connections (they are told to use TLS, then closed)");
+}
+
+namespace {
+
+TlsClientOptions& cli_tls() {
+  static TlsClientOptions options;
+  return options;
+}
+
+// $NAME, or "" when it is not set.
+std::string env_or_empty(const char* name) {
+  const char* value = std::getenv(name);
+  return value != nullptr ? value : "";
+}
+
+}  // namespace
+
+void add_tls_client_flag(CLI::App& app) {
+  cli_tls().ca_file = env_or_empty("CLUSTERCTL_TLS_CA");
+  // For a server with --tls-verify-peer (no flags: rarely needed).
+  cli_tls().cert_file = env_or_empty("CLUSTERCTL_TLS_CERT");
+  cli_tls().key_file = env_or_empty("CLUSTERCTL_TLS_KEY");
+  app.add_option("--tls-ca", cli_tls().ca_file,
+                 "PEM CA certificate to check the master's and agents' TLS certificates with "
+                 "(TLS on; agents are read over https://); default: $CLUSTERCTL_TLS_CA")
+      ->type_name("FILE");
+}
+
+const TlsClientOptions& client_tls() {
+  return cli_tls();
+}
+
 CLI::Validator resources_validator() {
   return make_validator([](const std::string& text) -> Status {
     auto resources = Resources::parse(text);

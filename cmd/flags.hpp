@@ -45,6 +45,15 @@ CLI::Option* add_duration_flag(CLI::App& app, const std::string& name,
 // --hello-timeout (RPC hello and HTTP request head), --http-idle-timeout.
 void add_connection_flags(CLI::App& app, RpcServerOptions& target);
 
+// TLS on a daemon's port: --tls-cert, --tls-key, --tls-ca, --tls-verify-peer,
+// --tls-required (checked when the port opens: rpc_listen names a bad file).
+void add_tls_server_flags(CLI::App& app, TlsServerOptions& target);
+// A client's --tls-ca FILE (default: $CLUSTERCTL_TLS_CA): TLS towards the
+// master and https:// towards agents. One setting for the process: what the
+// subcommand run was given, read through client_tls().
+void add_tls_client_flag(CLI::App& app);
+const TlsClientOptions& client_tls();
+
 // --log-level debug|info|warning|error.
 CLI::Option* add_log_level_flag(CLI::App& app, LogLevel& target);
 const char* log_level_name(LogLevel level);

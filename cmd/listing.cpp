@@ -11,6 +11,7 @@ namespace clusterctl::cmd {
 void add_list_flags(CLI::App& app, ListOptions& options, const std::string& what) {
   add_master_flag(app, options.master);
   add_credential_flags(app, options.principal, options.secret_file);
+  add_tls_client_flag(app);
   app.add_flag("--json", options.json,
                "Print JSON ({\"" + what + "\": [...]}, stable field names), not a table");
   add_duration_flag(app, "--timeout", options.timeout,
@@ -20,6 +21,7 @@ void add_list_flags(CLI::App& app, ListOptions& options, const std::string& what
 void add_client_flags(CLI::App& app, ListOptions& options) {
   add_master_flag(app, options.master);
   add_credential_flags(app, options.principal, options.secret_file);
+  add_tls_client_flag(app);
   add_duration_flag(app, "--timeout", options.timeout,
                     "Give up when the master has not answered by then");
 }
@@ -33,7 +35,7 @@ StatusOr<BlockingRpcClient> connect_master(const std::string& command, const Lis
     return credential.status();
   }
   StatusOr<BlockingRpcClient> client =
-      BlockingRpcClient::connect(options.master, options.timeout, *credential);
+      BlockingRpcClient::connect(options.master, options.timeout, *credential, client_tls());
   if (!client && client.status().kind() == ErrorKind::kUnauthenticated) {
     print_error(command, "the master at " + master_label(options.master) +
                              " refused the connection: " + client.status().message());

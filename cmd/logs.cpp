@@ -94,6 +94,7 @@ Status follow(const LogsOptions& options, const TaskSandbox& sandbox, const std:
 void setup_logs(CLI::App& app) {
   auto options = std::make_shared<LogsOptions>();
   add_master_flag(app, options->master);
+  add_tls_client_flag(app);
   app.add_option("TASK_ID", options->task_id, "The task (its id, or a unique prefix of it)")
       ->type_name("ID")
       ->required();

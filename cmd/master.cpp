@@ -138,6 +138,7 @@ void setup_master(CLI::App& app) {
       ->needs(zk);
   add_connection_flags(app, daemon.server);
   add_master_authorization_flags(app, daemon);
+  add_tls_server_flags(app, daemon.server.tls);
   add_log_level_flag(app, options->log_level);
   set_run(app, options, &run_master);
 }

@@ -84,7 +84,7 @@ MasterEntry ask_master(const std::string& address, Duration timeout) {
   MasterEntry entry;
   entry.address = address;
   auto credential = client_credential("", "");  // $CLUSTERCTL_PRINCIPAL, $CLUSTERCTL_SECRET_FILE
-  auto client = credential ? BlockingRpcClient::connect(address, timeout, *credential)
+  auto client = credential ? BlockingRpcClient::connect(address, timeout, *credential, client_tls())
                            : StatusOr<BlockingRpcClient>(credential.status());
   StatusOr<RpcValue> reply =
       client ? client->call_here("weights.get", empty_payload(), timeout) : client.status();

@@ -38,6 +38,7 @@ std::string time_text(double seconds) {
 
 void add_common(CLI::App& app, SandboxOptions& options, bool path_required) {
   add_master_flag(app, options.master);
+  add_tls_client_flag(app);
   app.add_option("TASK_ID", options.task_id, "The task (its id, or a unique prefix of it)")
       ->type_name("ID")
       ->required();

@@ -62,7 +62,8 @@ std::string escape(const std::string& text) {
   return out;
 }
 
-// GET http://ADDRESS/TARGET asking for msgpack; the answer converted to T.
+// GET http://ADDRESS/TARGET (https:// with --tls-ca) asking for msgpack; the
+// answer converted to T.
 template <typename T>
 StatusOr<T> agent_get(const std::string& address, const std::string& target, Duration timeout) {
   // HTTP Basic for agents started with --authenticate-http: the client's
@@ -79,7 +80,13 @@ StatusOr<T> agent_get(const std::string& address, const std::string& target, Dur
     curl_easy_setopt(curl, CURLOPT_USERNAME, credentials->principal.c_str());
     curl_easy_setopt(curl, CURLOPT_PASSWORD, credentials->secret.c_str());
   }
-  std::string url = "http://" + address + target;
+  const TlsClientOptions& tls = client_tls();
+  std::string url = (tls.enabled() ? "https://" : "http://") + address + target;
+  if (tls.enabled()) curl_easy_setopt(curl, CURLOPT_CAINFO, tls.ca_file.c_str());
+  if (tls.enabled() && !tls.cert_file.empty()) {
+    curl_easy_setopt(curl, CURLOPT_SSLCERT, tls.cert_file.c_str());
+    curl_easy_setopt(curl, CURLOPT_SSLKEY, tls.key_file.c_str());
+  }
   std::string body;
   std::string accept = std::string("Accept: ") + kMsgpackContentType;
   struct curl_slist* headers = curl_slist_append(nullptr, accept.c_str());
@@ -133,7 +140,7 @@ StatusOr<RpcValue> ask_master(const std::string& master, const std::string& meth
   // The principal comes from $CLUSTERCTL_PRINCIPAL / $CLUSTERCTL_SECRET_FILE.
   auto credential = client_credential("", "");
   if (!credential) return credential.status();
-  auto client = BlockingRpcClient::connect(master, timeout, *credential);
+  auto client = BlockingRpcClient::connect(master, timeout, *credential, client_tls());
   if (!client && client.status().kind() == ErrorKind::kUnauthenticated) return client.status();
   if (!client) {
     return Status::unavailable("cannot reach master at " + master_label(master) + ": " +

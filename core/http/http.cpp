@@ -135,6 +135,8 @@ const char* http_reason(int status) {
       return "Payload Too Large";
     case 416:
       return "Range Not Satisfiable";
+    case 426:
+      return "Upgrade Required";
     case 500:
       return "Internal Server Error";
     case 503:

@@ -34,6 +34,7 @@ struct BlockingRpcClient::State {
   RpcConnectionPtr connection;
   std::string address;
   std::optional<Credential> credential;  // authenticates every connection when set
+  TlsClientOptions tls;
 
   ~State() { close(); }
 
@@ -54,10 +55,13 @@ struct BlockingRpcClient::State {
   StatusOr<RpcConnectionPtr> open(const std::string& host_port, Duration timeout) {
     bool finished = false;
     StatusOr<RpcConnectionPtr> result = Status::internal("connect did not finish");
-    rpc_connect(io, host_port, RpcHandlers(), timeout, [&](StatusOr<RpcConnectionPtr> connection) {
-      result = std::move(connection);
-      finished = true;
-    });
+    rpc_connect(
+        io, host_port, RpcHandlers(), timeout,
+        [&](StatusOr<RpcConnectionPtr> connection) {
+          result = std::move(connection);
+          finished = true;
+        },
+        kDefaultMaxFrameBytes, tls);
     run_until(finished);
     if (!result || !credential) return result;
     Status authenticated = authenticate(*result, timeout);
@@ -98,14 +102,28 @@ BlockingRpcClient& BlockingRpcClient::operator=(BlockingRpcClient&&) noexcept = 
 
 StatusOr<BlockingRpcClient> BlockingRpcClient::connect(const std::string& addresses,
                                                        Duration timeout) {
-  return connect(addresses, timeout, std::nullopt);
+  return connect(addresses, timeout, std::nullopt, TlsClientOptions{});
 }
 
 StatusOr<BlockingRpcClient> BlockingRpcClient::connect(const std::string& addresses,
                                                        Duration timeout,
                                                        std::optional<Credential> credential) {
+  return connect(addresses, timeout, std::move(credential), TlsClientOptions{});
+}
+
+StatusOr<BlockingRpcClient> BlockingRpcClient::connect(const std::string& addresses,
+                                                       Duration timeout,
+                                                       const TlsClientOptions& tls) {
+  return connect(addresses, timeout, std::nullopt, tls);
+}
+
+StatusOr<BlockingRpcClient> BlockingRpcClient::connect(const std::string& addresses,
+                                                       Duration timeout,
+                                                       std::optional<Credential> credential,
+                                                       const TlsClientOptions& tls) {
   auto state = std::make_unique<State>();
   state->credential = std::move(credential);
+  state->tls = tls;
   auto deadline = Clock::now() + timeout;
   std::string list = addresses;
   if (is_zk_address(addresses)) {

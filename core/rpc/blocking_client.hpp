@@ -16,6 +16,7 @@
 #include "core/auth/credentials.hpp"
 #include "core/duration.hpp"
 #include "core/rpc/message.hpp"
+#include "core/rpc/tls_options.hpp"
 #include "core/status.hpp"
 
 namespace clusterctl {
@@ -28,12 +29,18 @@ class BlockingRpcClient {
 
   // Connects to the first reachable address of a comma list
   // ("127.0.0.1:5050,127.0.0.1:5052"), or to the leader a zk:// address
-  // names, and performs the hello exchange; all within `timeout`.
+  // names, and performs the hello exchange; all within `timeout`. Over TLS
+  // when `tls` has a CA; then authenticates as `credential`
+  // (core/auth/client_authentication.hpp) when set. Both also for every
+  // leader it follows.
+  static StatusOr<BlockingRpcClient> connect(const std::string& addresses, Duration timeout,
+                                             std::optional<Credential> credential,
+                                             const TlsClientOptions& tls);
   static StatusOr<BlockingRpcClient> connect(const std::string& addresses, Duration timeout);
-  // The same, then authenticates as `credential` (core/auth/client_authentication.hpp)
-  // on this connection and on every one it follows a leader to.
   static StatusOr<BlockingRpcClient> connect(const std::string& addresses, Duration timeout,
                                              std::optional<Credential> credential);
+  static StatusOr<BlockingRpcClient> connect(const std::string& addresses, Duration timeout,
+                                             const TlsClientOptions& tls);
 
   // Calls `method`, following not_leader answers (see above), all within
   // `timeout`.

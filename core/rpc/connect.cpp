@@ -1,5 +1,5 @@
-// rpc_connect: resolve, connect with a timeout, say hello, hand over the
-// connection. split_host_port.
+// rpc_connect: resolve, connect with a timeout, TLS if asked, say hello,
+// hand over the connection. split_host_port.
 #include <charconv>
 
 #include "core/log.hpp"
@@ -22,10 +22,20 @@ Status cannot_connect(const std::string& host_port, const std::string& why) {
   return Status::unavailable("cannot connect to " + host_port + ": " + why);
 }
 
-// Resolves and connects; the timer closes the socket when time runs out.
+// The TLS handshake of a client that has a CA (`tls.enabled()`).
+asio::awaitable<Status> start_tls(ByteStream& stream, const std::string& host,
+                                  const TlsClientOptions& tls) {
+  if (!tls.enabled()) co_return Status::ok();
+  auto context = make_tls_client_context(tls);
+  if (!context) co_return context.status();
+  co_return co_await stream.start_tls_client(*context, host, tls.verify_host);
+}
+
+// Resolves, connects and runs the TLS handshake; the timer closes the socket
+// when time runs out.
 asio::awaitable<void> connect_and_greet(asio::io_context& io, std::string host_port,
                                         RpcHandlers handlers, Duration timeout, ConnectDone done,
-                                        size_t max_frame_bytes) {
+                                        size_t max_frame_bytes, TlsClientOptions tls) {
   std::string host;
   uint16_t port = 0;
   Status valid = split_host_port(host_port, &host, &port);
@@ -34,23 +44,24 @@ asio::awaitable<void> connect_and_greet(asio::io_context& io, std::string host_p
     co_return;
   }
   auto timed_out = std::make_shared<bool>(false);
-  auto socket = std::make_shared<tcp::socket>(io);
+  auto stream = std::make_shared<ByteStream>(tcp::socket(io));
   auto resolver = std::make_shared<tcp::resolver>(io);
   asio::steady_timer deadline(io, timeout);
-  deadline.async_wait([timed_out, socket, resolver](const boost::system::error_code& error) {
+  deadline.async_wait([timed_out, stream, resolver](const boost::system::error_code& error) {
     if (error) return;
     *timed_out = true;
     resolver->cancel();
-    boost::system::error_code ignored;
-    socket->close(ignored);
+    stream->close();
   });
   boost::system::error_code error;
   auto endpoints = co_await resolver->async_resolve(
       host, std::to_string(port), asio::redirect_error(asio::use_awaitable, error));
   if (!error) {
-    co_await asio::async_connect(*socket, endpoints,
+    co_await asio::async_connect(stream->socket(), endpoints,
                                  asio::redirect_error(asio::use_awaitable, error));
   }
+  Status secured = Status::ok();
+  if (!error && !*timed_out) secured = co_await start_tls(*stream, host, tls);
   deadline.cancel();
   if (*timed_out) {
     done(cannot_connect(host_port, "no answer within " + format_duration(timeout)));
@@ -60,9 +71,14 @@ asio::awaitable<void> connect_and_greet(asio::io_context& io, std::string host_p
     done(cannot_connect(host_port, error.message()));
     co_return;
   }
+  if (!secured) {
+    stream->close();
+    done(Status(secured.kind(), "cannot connect to " + host_port + ": " + secured.message()));
+    co_return;
+  }
   TcpConnectionOptions options;
   options.max_frame_bytes = max_frame_bytes;
-  auto connection = std::make_shared<TcpConnection>(io, std::move(*socket), options);
+  auto connection = std::make_shared<TcpConnection>(io, std::move(stream), options);
   connection->start("");
   // Handlers are installed only once hello succeeded: a connection that never
   // became ready is never reported as closed.
@@ -83,10 +99,10 @@ asio::awaitable<void> connect_and_greet(asio::io_context& io, std::string host_p
 
 void rpc_connect(asio::io_context& io, const std::string& host_port, RpcHandlers handlers,
                  Duration timeout, std::function<void(StatusOr<RpcConnectionPtr>)> done,
-                 size_t max_frame_bytes) {
+                 size_t max_frame_bytes, TlsClientOptions tls) {
   asio::co_spawn(io,
                  connect_and_greet(io, host_port, std::move(handlers), timeout, std::move(done),
-                                   max_frame_bytes),
+                                   max_frame_bytes, std::move(tls)),
                  asio::detached);
 }
 

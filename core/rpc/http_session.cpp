@@ -1,7 +1,8 @@
 // serve_http: one HTTP request on the RPC port, read and answered within
 // deadlines: the head must be whole within http_head_timeout of the accept,
 // and the body and the response may each go at most http_idle_timeout
-// without progress. The connection is closed after the answer.
+// without progress. The connection is closed after the answer. On a port
+// with --tls-required, a plain request gets 426 and the reason.
 #include <optional>
 
 #include "core/log.hpp"
@@ -56,9 +57,9 @@ asio::awaitable<HttpResponse> answer(Listener& listener, const HttpRequest& requ
 }  // namespace
 
 asio::awaitable<void> serve_http(std::shared_ptr<Listener> listener,
-                                 std::shared_ptr<tcp::socket> socket, std::string data,
-                                 uint64_t key, Timer& deadline,
-                                 std::chrono::steady_clock::time_point accepted) {
+                                 std::shared_ptr<ByteStream> stream, std::string data, uint64_t key,
+                                 Timer& deadline, std::chrono::steady_clock::time_point accepted,
+                                 bool refuse_plain) {
   const RpcServerOptions& options = listener->options;
   auto close_after = [&](Duration delay, std::string reason) {
     deadline.start(delay, [listener, key, reason] { listener->close_for_cause(key, reason); });
@@ -66,12 +67,11 @@ asio::awaitable<void> serve_http(std::shared_ptr<Listener> listener,
   auto read_more = [&]() -> asio::awaitable<bool> {
     char chunk[4096];
     boost::system::error_code error;
-    size_t size = co_await socket->async_read_some(
-        asio::buffer(chunk), asio::redirect_error(asio::use_awaitable, error));
+    size_t size = co_await stream->read_some(asio::buffer(chunk), error);
     if (error) co_return false;
     data.append(chunk, size);
     listener->note_unfinished(key, data.size());
-    co_return socket->is_open();
+    co_return stream->is_open();
   };
 
   // The head, then the body that Content-Length announces.
@@ -91,6 +91,9 @@ asio::awaitable<void> serve_http(std::shared_ptr<Listener> listener,
   auto request = parse_http_head(data.substr(0, head_end + 4));
   if (!request) {
     response = http_error(400, request.status().message());
+  } else if (refuse_plain) {
+    response = http_error(426, kTlsRequiredMessage);
+    response.headers["Upgrade"] = "TLS/1.2, HTTP/1.1";
   } else {
     size_t length = 0;
     auto header = request->headers.find("content-length");
@@ -117,13 +120,11 @@ asio::awaitable<void> serve_http(std::shared_ptr<Listener> listener,
     close_after(options.http_idle_timeout, idle);
     size_t size = std::min(kHttpWriteChunk, bytes.size() - sent);
     boost::system::error_code error;
-    co_await asio::async_write(*socket, asio::buffer(bytes.data() + sent, size),
-                               asio::redirect_error(asio::use_awaitable, error));
+    co_await stream->write(asio::buffer(bytes.data() + sent, size), error);
     if (error) co_return;
   }
   deadline.cancel();
-  boost::system::error_code ignored;
-  socket->shutdown(tcp::socket::shutdown_both, ignored);
+  stream->shutdown();
 }
 
 }  // namespace clusterctl

@@ -11,6 +11,7 @@
 
 #include "core/asio.hpp"
 #include "core/log_limiter.hpp"
+#include "core/rpc/byte_stream.hpp"
 #include "core/rpc/connection_table.hpp"
 #include "core/rpc/rpc.hpp"
 #include "core/timer.hpp"
@@ -36,6 +37,7 @@ struct Listener {
   asio::ip::tcp::acceptor acceptor;
   RpcHandlers handlers;
   RpcServerOptions options;
+  TlsContextPtr tls_context;  // set when the port has TLS (options.tls)
   ConnectionTable table;
   std::shared_ptr<LogLimiter> close_log;  // shared with the TcpConnections
   LogLimiter refusal_log;
@@ -45,11 +47,25 @@ struct Listener {
 };
 
 // Serves one HTTP request whose first bytes (`data`) were read; `deadline`
-// bounds the head (from `accepted`) and then each wait for the peer.
+// bounds the head (from `accepted`) and then each wait for the peer. With
+// `refuse_plain` the request is answered 426 (the port requires TLS).
 asio::awaitable<void> serve_http(std::shared_ptr<Listener> listener,
-                                 std::shared_ptr<asio::ip::tcp::socket> socket, std::string data,
-                                 uint64_t key, Timer& deadline,
-                                 std::chrono::steady_clock::time_point accepted);
+                                 std::shared_ptr<ByteStream> stream, std::string data, uint64_t key,
+                                 Timer& deadline, std::chrono::steady_clock::time_point accepted,
+                                 bool refuse_plain);
+
+// The TLS handshake if the peer's first byte starts one (0x16), within the
+// deadline already running for the connection. False if the connection was
+// closed (the peer left, the handshake failed, or the port has no TLS: each
+// logged as closed for cause).
+asio::awaitable<bool> accept_tls(Listener& listener, ByteStream& stream, uint64_t key);
+
+// A plain RPC peer on a port that requires TLS: its first request (within the
+// deadline already running, at most kMaxFrameBytesBeforeHello) is answered
+// with a protocol error saying so, and the connection is closed.
+asio::awaitable<void> refuse_plain_rpc(std::shared_ptr<Listener> listener,
+                                       std::shared_ptr<ByteStream> stream, std::string data,
+                                       uint64_t key);
 
 // What is left of `timeout` since `since` (at least 1 ms).
 Duration remaining(Duration timeout, std::chrono::steady_clock::time_point since);

@@ -1,4 +1,5 @@
-// msgpack-RPC over TCP with HTTP on the same port.
+// msgpack-RPC over TCP with HTTP on the same port, either of them plain or
+// over TLS (see docs/PROTOCOL.md, "TLS").
 //
 // Every daemon has one RpcServer; clients (other daemons, the CLI) connect with
 // rpc_connect. Either side of a connection may send requests and
@@ -117,12 +118,13 @@ StatusOr<std::unique_ptr<RpcServer>> rpc_listen(boost::asio::io_context& io,
                                                 const std::string& host_port, RpcHandlers handlers,
                                                 RpcServerOptions options = {});
 
-// Connects to host:port, sends hello, and reports the ready connection (or why
-// not, e.g. "unavailable: cannot connect to 127.0.0.1:5050: Connection
-// refused") on the io_context thread.
+// Connects to host:port, runs the TLS handshake when `tls` is enabled (it
+// has a CA), sends hello, and reports the ready connection (or why not, e.g.
+// "unavailable: cannot connect to 127.0.0.1:5050: Connection refused") on the
+// io_context thread; all within `timeout`.
 void rpc_connect(boost::asio::io_context& io, const std::string& host_port, RpcHandlers handlers,
                  Duration timeout, std::function<void(StatusOr<RpcConnectionPtr>)> done,
-                 size_t max_frame_bytes = kDefaultMaxFrameBytes);
+                 size_t max_frame_bytes = kDefaultMaxFrameBytes, TlsClientOptions tls = {});
 
 // "a:1,b:2" -> {"a:1", "b:2"}; empty items are dropped.
 std::vector<std::string> split_address_list(const std::string& list);

@@ -1,6 +1,7 @@
 // rpc_listen: accepts connections within the server's bounds and tells
 // msgpack-RPC from HTTP by the first byte (a letter starts an HTTP request; an
-// RPC frame starts with an array byte).
+// RPC frame starts with an array byte), after the TLS handshake if the first
+// byte starts one (tls_accept.cpp).
 //
 // Out of file descriptors (EMFILE, ENFILE), the accept loop sheds the oldest
 // connections that made no request yet and waits a little, longer each time
@@ -67,12 +68,11 @@ void use_mapped_large_blocks() {
   (void)done;
 }
 
-// Closes a socket that is not (yet) a TcpConnection.
-ConnectionTable::Closer socket_closer(std::shared_ptr<tcp::socket> socket) {
-  std::weak_ptr<tcp::socket> weak = socket;
+// Closes a connection that is not (yet) a TcpConnection.
+ConnectionTable::Closer stream_closer(std::shared_ptr<ByteStream> stream) {
+  std::weak_ptr<ByteStream> weak = stream;
   return [weak](const std::string&) {
-    boost::system::error_code ignored;
-    if (auto socket = weak.lock()) socket->close(ignored);
+    if (auto stream = weak.lock()) stream->close();
   };
 }
 
@@ -86,8 +86,9 @@ struct TableGuard {
   }
 };
 
-std::shared_ptr<TcpConnection> start_rpc(std::shared_ptr<Listener> listener, tcp::socket socket,
-                                         uint64_t key, Clock::time_point accepted) {
+std::shared_ptr<TcpConnection> start_rpc(std::shared_ptr<Listener> listener,
+                                         std::shared_ptr<ByteStream> stream, uint64_t key,
+                                         Clock::time_point accepted) {
   TcpConnectionOptions options;
   options.max_frame_bytes = listener->options.max_frame_bytes;
   options.require_hello = true;
@@ -98,7 +99,7 @@ std::shared_ptr<TcpConnection> start_rpc(std::shared_ptr<Listener> listener, tcp
   options.close_log = listener->close_log;
   options.on_hello = [listener, key] { listener->table.set_established(key); };
   options.on_unfinished = [listener, key](size_t bytes) { listener->note_unfinished(key, bytes); };
-  auto connection = std::make_shared<TcpConnection>(listener->io, std::move(socket), options);
+  auto connection = std::make_shared<TcpConnection>(listener->io, std::move(stream), options);
   RpcHandlers handlers = listener->handlers;
   handlers.on_close = [listener, key, on_close = std::move(handlers.on_close)](
                           const RpcConnectionPtr& closed, const Status& why) {
@@ -116,27 +117,32 @@ std::shared_ptr<TcpConnection> start_rpc(std::shared_ptr<Listener> listener, tcp
 asio::awaitable<void> serve(std::shared_ptr<Listener> listener, tcp::socket accepted_socket,
                             std::string peer) {
   auto accepted = Clock::now();
-  auto socket = std::make_shared<tcp::socket>(std::move(accepted_socket));
-  uint64_t key = listener->table.add(peer, socket_closer(socket));
+  auto stream = std::make_shared<ByteStream>(std::move(accepted_socket));
+  uint64_t key = listener->table.add(peer, stream_closer(stream));
   TableGuard guard{listener, key};
   Duration timeout = listener->options.hello_timeout;
-  Timer deadline(listener->io);
+  Timer deadline(listener->io);  // covers the TLS handshake too
   deadline.start(timeout, [listener, key, timeout] {
     listener->close_for_cause(key, "no request within " + format_duration(timeout));
   });
+  if (!co_await accept_tls(*listener, *stream, key)) co_return;
   char first[4096];
   boost::system::error_code error;
-  size_t size = co_await socket->async_read_some(asio::buffer(first),
-                                                 asio::redirect_error(asio::use_awaitable, error));
-  if (error || listener->stopped || !socket->is_open()) co_return;
+  size_t size = co_await stream->read_some(asio::buffer(first), error);
+  if (error || listener->stopped || !stream->is_open()) co_return;
   std::string data(first, size);
+  bool refuse_plain = listener->options.tls.required && !stream->is_tls();
   if (std::isalpha(static_cast<unsigned char>(data[0]))) {
-    co_await serve_http(listener, socket, std::move(data), key, deadline, accepted);
+    co_await serve_http(listener, stream, std::move(data), key, deadline, accepted, refuse_plain);
+    co_return;
+  }
+  if (refuse_plain) {
+    co_await refuse_plain_rpc(listener, stream, std::move(data), key);
     co_return;
   }
   deadline.cancel();
   guard.listener.reset();  // the TcpConnection takes over
-  start_rpc(listener, std::move(*socket), key, accepted)->start(data);
+  start_rpc(listener, std::move(stream), key, accepted)->start(data);
 }
 
 // The peer's IP address, or why it has none (it is already gone).
@@ -291,7 +297,10 @@ StatusOr<std::unique_ptr<RpcServer>> rpc_listen(asio::io_context& io, const std:
     return Status::invalid("cannot listen on '" + host_port + "': '" + host +
                            "' is not an IP address");
   }
+  auto tls_context = make_tls_server_context(options.tls);
+  if (!tls_context) return tls_context.status();
   auto listener = std::make_shared<Listener>(io, std::move(handlers), std::move(options));
+  listener->tls_context = std::move(*tls_context);
   tcp::endpoint endpoint(address, port);
   tcp::acceptor& acceptor = listener->acceptor;
   acceptor.open(endpoint.protocol(), error);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/duration.hpp"
+#include "core/rpc/tls_options.hpp"
 
 namespace clusterctl {
 
@@ -40,6 +41,8 @@ struct RpcServerOptions {
   Duration hello_timeout = kDefaultHelloTimeout;
   Duration http_head_timeout = kDefaultHttpHeadTimeout;
   Duration http_idle_timeout = kDefaultHttpIdleTimeout;
+  // TLS on the port (off without a certificate).
+  TlsServerOptions tls;
 };
 
 }  // namespace clusterctl

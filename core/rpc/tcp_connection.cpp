@@ -80,21 +80,21 @@ void RpcResponder::fail(const Status& error) {
 
 // ---- TcpConnection ----
 
-TcpConnection::TcpConnection(asio::io_context& io, asio::ip::tcp::socket socket,
+TcpConnection::TcpConnection(asio::io_context& io, std::shared_ptr<ByteStream> stream,
                              TcpConnectionOptions options)
     : io_(io),
-      socket_(std::move(socket)),
+      stream_(std::move(stream)),
       options_(std::move(options)),
-      write_signal_(socket_.get_executor()),
+      write_signal_(io),
       decoder_(options_.require_hello
                    ? std::min(options_.max_frame_bytes, kMaxFrameBytesBeforeHello)
                    : options_.max_frame_bytes),
       hello_timer_(io),
       hello_done_(!options_.require_hello),
-      peer_(endpoint_text(socket_)),
+      peer_(endpoint_text(stream_->socket())),
       id_(next_connection_id()) {
   boost::system::error_code ignored;
-  socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
+  stream_->socket().set_option(asio::ip::tcp::no_delay(true), ignored);
 }
 
 TcpConnection::~TcpConnection() = default;
@@ -109,8 +109,8 @@ void TcpConnection::start(const std::string& already_read) {
     });
   }
   if (!already_read.empty()) consume(already_read.data(), already_read.size());
-  asio::co_spawn(socket_.get_executor(), read_loop(self), asio::detached);
-  asio::co_spawn(socket_.get_executor(), write_loop(self), asio::detached);
+  asio::co_spawn(io_, read_loop(self), asio::detached);
+  asio::co_spawn(io_, write_loop(self), asio::detached);
 }
 
 void TcpConnection::set_handlers(RpcHandlers handlers) {
@@ -121,8 +121,7 @@ asio::awaitable<void> TcpConnection::read_loop(std::shared_ptr<TcpConnection> se
   std::string buffer(kReadChunk, '\0');
   while (open_) {
     boost::system::error_code error;
-    size_t size = co_await socket_.async_read_some(
-        asio::buffer(buffer), asio::redirect_error(asio::use_awaitable, error));
+    size_t size = co_await stream_->read_some(asio::buffer(buffer), error);
     if (error) {
       close(error == asio::error::eof ? "peer closed the connection" : error.message());
       co_return;
@@ -145,8 +144,7 @@ asio::awaitable<void> TcpConnection::write_loop(std::shared_ptr<TcpConnection> s
     outbox_.clear();
     outbox_bytes_ = 0;
     boost::system::error_code error;
-    co_await asio::async_write(socket_, asio::buffer(batch),
-                               asio::redirect_error(asio::use_awaitable, error));
+    co_await stream_->write(asio::buffer(batch), error);
     if (error) {
       close("write failed: " + error.message());
       co_return;
@@ -262,7 +260,7 @@ void TcpConnection::finish_call(uint32_t msgid, StatusOr<RpcValue> result) {
 void TcpConnection::call(const std::string& method, const Payload& params, Duration timeout,
                          RpcCallback done) {
   if (!open_) {
-    asio::post(socket_.get_executor(), [done = std::move(done), peer = peer_, method] {
+    asio::post(io_, [done = std::move(done), peer = peer_, method] {
       done(Status::unavailable("connection to " + peer + " is closed; " + method + " not sent"));
     });
     return;
@@ -306,9 +304,7 @@ void TcpConnection::close(const std::string& reason) {
   open_ = false;
   auto self = shared_from_this();  // callbacks below may drop the last outside reference
   hello_timer_.cancel();
-  boost::system::error_code ignored;
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-  socket_.close(ignored);
+  stream_->close();
   write_signal_.cancel();
   outbox_.clear();
   std::map<uint32_t, PendingCall> pending = std::move(pending_);

@@ -1,4 +1,5 @@
-// TcpConnection: the RpcConnection over a TCP socket (private to core/rpc).
+// TcpConnection: the RpcConnection over a TCP connection, plain or TLS (a
+// ByteStream; private to core/rpc).
 //
 // One reader coroutine splits the byte stream into frames and dispatches
 // them; one writer coroutine drains the queue of outgoing frames, so replies
@@ -14,6 +15,7 @@
 
 #include "core/asio.hpp"
 #include "core/log_limiter.hpp"
+#include "core/rpc/byte_stream.hpp"
 #include "core/rpc/rpc.hpp"
 #include "core/timer.hpp"
 
@@ -43,7 +45,8 @@ struct TcpConnectionOptions {
 
 class TcpConnection : public RpcConnection {
  public:
-  TcpConnection(asio::io_context& io, asio::ip::tcp::socket socket, TcpConnectionOptions options);
+  TcpConnection(asio::io_context& io, std::shared_ptr<ByteStream> stream,
+                TcpConnectionOptions options);
   ~TcpConnection() override;
 
   // Starts reading and writing; `already_read` are bytes the server read
@@ -83,7 +86,7 @@ class TcpConnection : public RpcConnection {
   void finish_call(uint32_t msgid, StatusOr<RpcValue> result);
 
   asio::io_context& io_;
-  asio::ip::tcp::socket socket_;
+  std::shared_ptr<ByteStream> stream_;
   TcpConnectionOptions options_;
   asio::steady_timer write_signal_;
   FrameDecoder decoder_;

@@ -223,6 +223,8 @@ Status AgentImpl::start() {
              << (attributes_.empty() ? "" : " with attributes " + format_attributes(attributes_));
   gc_.start();
   measure_usage();
+  const TlsServerOptions& tls = options_.server.tls;  // the agent's identity towards the master
+  link_.set_tls(TlsClientOptions{tls.ca_file, tls.cert_file, tls.key_file});
   link_.start();
   return Status::ok();
 }

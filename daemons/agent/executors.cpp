@@ -7,6 +7,7 @@
 
 #include "core/ids.hpp"
 #include "core/log.hpp"
+#include "core/process/process.hpp"
 #include "core/task_status.hpp"
 #include "daemons/agent/agent_impl.hpp"
 #include "daemons/agent/sandbox.hpp"
@@ -124,6 +125,16 @@ StatusOr<ContainerConfig> AgentImpl::container_config(const RunTaskCall& call) c
   // A clean environment, never the agent's; the executor removes the secret
   // from what its task gets.
   config.env = executor_environment(*user, executor_environment_, config.secret);
+  const TlsServerOptions& tls = options_.server.tls;
+  if (!tls.ca_file.empty()) {
+    // The executor checks this agent's certificate with the agent's CA and,
+    // when the agent verifies its peers, shows the agent's own certificate.
+    set_env(config.env, "CLUSTERCTL_TLS_CA", tls.ca_file);
+    if (tls.verify_peer) {
+      set_env(config.env, "CLUSTERCTL_TLS_CERT", tls.cert_file);
+      set_env(config.env, "CLUSTERCTL_TLS_KEY", tls.key_file);
+    }
+  }
   return config;
 }
 

@@ -66,10 +66,12 @@ void MasterLink::connect() {
   handlers.on_close = [this](const RpcConnectionPtr& connection, const Status& why) {
     closed(connection, why);
   };
-  rpc_connect(io_, target_, std::move(handlers), kConnectTimeout,
-              [this, attempt](StatusOr<RpcConnectionPtr> connection) {
-                connected(attempt, std::move(connection));
-              });
+  rpc_connect(
+      io_, target_, std::move(handlers), kConnectTimeout,
+      [this, attempt](StatusOr<RpcConnectionPtr> connection) {
+        connected(attempt, std::move(connection));
+      },
+      kDefaultMaxFrameBytes, tls_);
 }
 
 void MasterLink::connected(uint64_t attempt, StatusOr<RpcConnectionPtr> connection) {

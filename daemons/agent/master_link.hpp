@@ -63,6 +63,8 @@ class MasterLink {
   }
   // Authenticate each connection to a master as this (the agent's --credential).
   void set_credential(std::optional<Credential> credential) { credential_ = std::move(credential); }
+  // TLS towards the master (when it has a CA). Call before start().
+  void set_tls(TlsClientOptions tls) { tls_ = std::move(tls); }
   void start();
   // Closes the connection and stops trying.
   void stop();
@@ -92,6 +94,7 @@ class MasterLink {
   Duration backoff_max_;
   Backoff backoff_;
   Callbacks callbacks_;
+  TlsClientOptions tls_;
   Timer retry_timer_;
   RpcConnectionPtr connection_;
   std::string target_;  // the master of the current attempt or connection ("" none)

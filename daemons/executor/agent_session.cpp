@@ -59,10 +59,12 @@ void AgentSession::connect() {
   handlers.on_close = [this](const RpcConnectionPtr& connection, const Status& why) {
     closed(connection, why);
   };
-  rpc_connect(io_, agent_address(), std::move(handlers), kConnectTimeout,
-              [this, attempt](StatusOr<RpcConnectionPtr> connection) {
-                connected(attempt, std::move(connection));
-              });
+  rpc_connect(
+      io_, agent_address(), std::move(handlers), kConnectTimeout,
+      [this, attempt](StatusOr<RpcConnectionPtr> connection) {
+        connected(attempt, std::move(connection));
+      },
+      kDefaultMaxFrameBytes, options_.tls);
 }
 
 void AgentSession::connected(uint64_t attempt, StatusOr<RpcConnectionPtr> connection) {

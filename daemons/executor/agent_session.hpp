@@ -37,6 +37,7 @@ struct AgentSessionOptions {
   bool checkpoint = false;         // reconnect when the agent goes away
   Duration recovery_timeout{15 * 60 * 1000};
   RegisterExecutorCall identity;
+  TlsClientOptions tls;  // TLS towards the agent when it has a CA
 };
 
 class AgentSession {

@@ -25,6 +25,7 @@ namespace {
 AgentSessionOptions session_options(const CommandExecutorOptions& options) {
   AgentSessionOptions session;
   session.agent = options.agent;
+  session.tls = options.tls;
   session.agent_address_file = options.agent_address_file;
   session.checkpoint = options.checkpoint;
   session.recovery_timeout = options.recovery_timeout;

@@ -17,6 +17,7 @@
 #include <string>
 
 #include "core/duration.hpp"
+#include "core/rpc/tls_options.hpp"
 
 namespace clusterctl {
 
@@ -29,7 +30,8 @@ struct CommandExecutorOptions {
   bool checkpoint = false;
   std::string agent_address_file;  // where a restarted agent says its address
   Duration recovery_timeout{15 * 60 * 1000};
-  std::string secret;  // presented in executor.register (from CLUSTERCTL_EXECUTOR_SECRET)
+  TlsClientOptions tls;  // towards the agent: its CA from $CLUSTERCTL_TLS_CA
+  std::string secret;    // presented in executor.register (from CLUSTERCTL_EXECUTOR_SECRET)
 };
 
 // Returns the process exit code: 0 once the terminal update was acknowledged,

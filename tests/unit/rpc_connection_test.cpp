@@ -213,7 +213,10 @@ TEST_F(RpcConnectionTest, GarbageClosesOnlyThatConnection) {
 
 TEST_F(RpcConnectionTest, OversizedFrameClosesTheConnection) {
   RpcHandlers handlers;
-  auto small = rpc_listen(io_, "127.0.0.1:0", handlers, RpcServerOptions{1024, "small"});
+  RpcServerOptions options;
+  options.max_frame_bytes = 1024;
+  options.server_name = "small";
+  auto small = rpc_listen(io_, "127.0.0.1:0", handlers, options);
   ASSERT_TRUE(small.is_ok());
   std::optional<StatusOr<RpcConnectionPtr>> connected;
   rpc_connect(io_, (*small)->address(), {}, Duration(5000),
