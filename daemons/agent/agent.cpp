@@ -17,8 +17,8 @@
 #include "core/zk/zk_address.hpp"
 #include "daemons/agent/agent_impl.hpp"
 #include "daemons/agent/resource_detection.hpp"
-#include "daemons/agent/task_user.hpp"
 #include "daemons/agent/sandbox_access.hpp"
+#include "daemons/agent/task_user.hpp"
 
 namespace clusterctl {
 
